@@ -41,7 +41,7 @@ function printSummary(specs: ProcessSpec[], options: LauncherOptions): void {
         : '  sign in as admin with the password the registry printed at its first start (above, or in an earlier run)',
     );
   }
-  lines.push(`  data kept in ${join(root, options.dataDir)}; Ctrl-C stops everything`, '');
+  lines.push(`  data kept in ${resolve(root, options.dataDir)}; Ctrl-C stops everything`, '');
   process.stdout.write(lines.join('\n') + '\n');
 }
 
@@ -63,7 +63,7 @@ async function main(): Promise<number> {
   }
 
   if (options.build) build(projectsToBuild(options));
-  mkdirSync(join(root, options.dataDir), { recursive: true });
+  mkdirSync(resolve(root, options.dataDir), { recursive: true });
   const specs = buildTopology(options, root);
   const supervisor = new Supervisor({ line: (text) => process.stdout.write(`${text}\n`) });
   process.once('exit', () => supervisor.killAllNow());

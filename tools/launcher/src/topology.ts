@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { LauncherOptions } from './options';
 
 /** One process of the platform, as the supervisor starts it. */
@@ -38,7 +38,7 @@ const url = (port: number) => `http://127.0.0.1:${port}`;
 /** The processes `npm start` runs, in stages, for the given options. */
 export function buildTopology(options: LauncherOptions, root: string): ProcessSpec[] {
   const at = (port: number) => port + options.portOffset;
-  const data = (...parts: string[]) => join(root, options.dataDir, ...parts);
+  const data = (...parts: string[]) => resolve(root, options.dataDir, ...parts);
   const node = process.execPath;
   const specs: ProcessSpec[] = [];
 
