@@ -3,6 +3,13 @@ export { waitFor, tcpReachable, httpOk, type WaitOptions } from './wait';
 export { ManagedProcess, type SpawnOptions, type ExitStatus } from './process/managed-process';
 export { ProcessSet, useProcessSet } from './process/process-set';
 export { registeredGroups } from './process/reaper';
-export { startEtcdCluster, etcdctl, type EtcdCluster, type EtcdMember, type EtcdClusterOptions } from './services/etcd';
+export {
+  startEtcdCluster,
+  etcdctl,
+  type EtcdCluster,
+  type EtcdMember,
+  type EtcdClusterOptions,
+} from './services/etcd';
 export { startRedis, redisPing, type RedisServer } from './services/redis';
 export { etcdBinary, etcdctlBinary, redisServerBinary, redisUrl, postgresUrl, chromiumPath } from './env';
+export { startOtlpReceiver, type OtlpReceiver, type CollectedSpan } from './services/otlp-receiver';

@@ -83,14 +83,17 @@ export class ManagedProcess {
       child.once('spawn', () => resolve(undefined));
       child.once('error', resolve);
     });
-    if (spawnError) throw new Error(`${options.name}: cannot start ${options.command}: ${spawnError.message}`);
+    if (spawnError)
+      throw new Error(`${options.name}: cannot start ${options.command}: ${spawnError.message}`);
     const managed = new ManagedProcess(child, options);
     if (options.ready) {
       try {
         await managed.waitUntil(options.ready, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS, 'ready');
       } catch (error) {
         await managed.kill('SIGKILL');
-        throw new Error(`${(error as Error).message}\n--- last output of ${options.name} ---\n${managed.logTail()}`);
+        throw new Error(
+          `${(error as Error).message}\n--- last output of ${options.name} ---\n${managed.logTail()}`,
+        );
       }
     }
     return managed;

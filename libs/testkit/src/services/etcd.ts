@@ -32,7 +32,10 @@ export interface EtcdClusterOptions {
  * Starts a real etcd cluster (Debian's etcd-server) of `size` members on free loopback ports
  * and waits until it has a leader. The processes belong to `processes`.
  */
-export async function startEtcdCluster(processes: ProcessSet, options: EtcdClusterOptions = {}): Promise<EtcdCluster> {
+export async function startEtcdCluster(
+  processes: ProcessSet,
+  options: EtcdClusterOptions = {},
+): Promise<EtcdCluster> {
   const size = options.size ?? 1;
   const prefix = options.name ?? `etcd${Math.floor(Math.random() * 1e6)}`;
   const ports = await freePorts(size * 2);
@@ -50,16 +53,26 @@ export async function startEtcdCluster(processes: ProcessSet, options: EtcdClust
         name: spec.name,
         command: etcdBinary(),
         args: [
-          '--name', spec.name,
-          '--data-dir', spec.dataDir,
-          '--listen-client-urls', spec.clientUrl,
-          '--advertise-client-urls', spec.clientUrl,
-          '--listen-peer-urls', spec.peerUrl,
-          '--initial-advertise-peer-urls', spec.peerUrl,
-          '--initial-cluster', initialCluster,
-          '--initial-cluster-state', 'new',
-          '--initial-cluster-token', prefix,
-          '--log-level', 'warn',
+          '--name',
+          spec.name,
+          '--data-dir',
+          spec.dataDir,
+          '--listen-client-urls',
+          spec.clientUrl,
+          '--advertise-client-urls',
+          spec.clientUrl,
+          '--listen-peer-urls',
+          spec.peerUrl,
+          '--initial-advertise-peer-urls',
+          spec.peerUrl,
+          '--initial-cluster',
+          initialCluster,
+          '--initial-cluster-state',
+          'new',
+          '--initial-cluster-token',
+          prefix,
+          '--log-level',
+          'warn',
           ...(options.extraArgs ?? []),
         ],
         // /health answers true only once the member sees a leader.

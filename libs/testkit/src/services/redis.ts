@@ -21,7 +21,11 @@ export async function startRedis(processes: ProcessSet): Promise<RedisServer> {
     name: `redis-${port}`,
     command: redisServerBinary(),
     args: ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir],
-    ready: () => redisPing(port).then((reply) => reply === 'PONG', () => false),
+    ready: () =>
+      redisPing(port).then(
+        (reply) => reply === 'PONG',
+        () => false,
+      ),
   });
   return { url: `redis://127.0.0.1:${port}`, port, process: managed };
 }

@@ -1,0 +1,69 @@
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
+import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+
+export interface TelemetryOptions {
+  serviceName: string;
+  serviceVersion?: string;
+  /**
+   * Where traces go: an OTLP/HTTP base URL (`/v1/traces` is appended). Defaults to
+   * OTEL_EXPORTER_OTLP_ENDPOINT; without either, spans are still made (so logs and outgoing
+   * calls carry trace ids) but not exported.
+   */
+  otlpEndpoint?: string;
+  /** Extra span processors, e.g. an in-memory exporter in a test. */
+  spanProcessors?: SpanProcessor[];
+  /** Health and metrics scrapes make no traces worth keeping. */
+  ignoredPaths?: string[];
+}
+
+export interface Telemetry {
+  /** Flushes pending spans and stops the SDK. */
+  shutdown(): Promise<void>;
+}
+
+const DEFAULT_IGNORED_PATHS = ['/health', '/ready', '/metrics'];
+
+/**
+ * Starts OpenTelemetry for this process: spans for incoming and outgoing HTTP (node:http and
+ * fetch/undici) and for NestJS handlers, W3C trace-context propagation, and trace ids in every
+ * pino log line. Call it before the modules it instruments are loaded (first line of main).
+ */
+export function startTelemetry(options: TelemetryOptions): Telemetry {
+  const endpoint = options.otlpEndpoint ?? process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+  const ignored = new Set(options.ignoredPaths ?? DEFAULT_IGNORED_PATHS);
+  const spanProcessors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
+  if (endpoint) {
+    spanProcessors.push(
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` })),
+    );
+  }
+  // With no processor at all the SDK would install no tracer provider, and spans would have
+  // no ids; a no-op processor keeps ids (for logs and traceparent) without exporting.
+  if (spanProcessors.length === 0) spanProcessors.push(new NoopSpanProcessor());
+
+  const sdk = new NodeSDK({
+    resource: resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: options.serviceName,
+      ...(options.serviceVersion ? { [ATTR_SERVICE_VERSION]: options.serviceVersion } : {}),
+    }),
+    spanProcessors,
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (request) => ignored.has((request.url ?? '').split('?')[0]),
+      }),
+      new UndiciInstrumentation(),
+      new NestInstrumentation(),
+      // Trace ids go into the log line; the lines themselves stay on stdout.
+      new PinoInstrumentation({ disableLogSending: true }),
+    ],
+  });
+  sdk.start();
+  return { shutdown: () => sdk.shutdown() };
+}
