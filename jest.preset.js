@@ -4,7 +4,8 @@
 const path = require('node:path');
 const { paths } = require('./tsconfig.base.json').compilerOptions;
 
-const moduleNameMapper = {};
+// Sources that import siblings as './x.ts' (for the ESM build) are emitted as './x.js'.
+const moduleNameMapper = { '^(\\.{1,2}/.*)\\.js$': '$1' };
 for (const [alias, [target]] of Object.entries(paths)) {
   moduleNameMapper[`^${alias.replace('*', '(.*)')}$`] = path.join(__dirname, target.replace('*', '$1'));
 }

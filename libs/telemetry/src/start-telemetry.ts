@@ -30,6 +30,15 @@ export interface Telemetry {
 
 const DEFAULT_IGNORED_PATHS = ['/health', '/ready', '/metrics'];
 
+/** undici gives request headers as a raw string or a flat [name, value, ...] array. */
+function carriesTraceparent(headers: string | (string | string[])[]): boolean {
+  if (typeof headers === 'string') return /^traceparent:/im.test(headers);
+  for (let i = 0; i < headers.length; i += 2) {
+    if (String(headers[i]).toLowerCase() === 'traceparent') return true;
+  }
+  return false;
+}
+
 /**
  * Starts OpenTelemetry for this process: spans for incoming and outgoing HTTP (node:http and
  * fetch/undici) and for NestJS handlers, W3C trace-context propagation, and trace ids in every
@@ -58,7 +67,10 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (request) => ignored.has((request.url ?? '').split('?')[0]),
       }),
-      new UndiciInstrumentation(),
+      // A caller that already propagated trace context (the Skyroad SDK does, for apps
+      // without OpenTelemetry) made its own client span: a second one would add a second
+      // traceparent header, which the callee cannot parse.
+      new UndiciInstrumentation({ ignoreRequestHook: (request) => carriesTraceparent(request.headers) }),
       new NestInstrumentation(),
       // Trace ids go into the log line; the lines themselves stay on stdout.
       new PinoInstrumentation({ disableLogSending: true }),

@@ -62,6 +62,10 @@ describe('startTelemetry (real process, real OTLP/HTTP export)', () => {
         .some((s) => String(s.attributes['http.target'] ?? s.attributes['url.path']) === '/health'),
     ).toBe(false);
 
+    // A caller that set traceparent itself keeps it: exactly one header reaches the callee.
+    const manual = await (await fetch(`http://127.0.0.1:${port}/manual`)).text();
+    expect(manual).toBe('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+
     const logLine = server
       .logTail()
       .split('\n')

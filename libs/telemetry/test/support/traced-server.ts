@@ -17,6 +17,11 @@ const server = http.createServer(async (request, response) => {
     const inner = await fetch(`http://127.0.0.1:${port}/inner`);
     logger.info({ innerStatus: inner.status }, 'outer handled');
     response.end(JSON.stringify({ traceparent: await inner.text() }));
+  } else if (request.url === '/manual') {
+    // The caller propagates context itself, as the Skyroad SDK does.
+    const manual = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const inner = await fetch(`http://127.0.0.1:${port}/inner`, { headers: { traceparent: manual } });
+    response.end(await inner.text());
   } else if (request.url === '/inner') {
     response.end(String(request.headers['traceparent'] ?? ''));
   } else {
