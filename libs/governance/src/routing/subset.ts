@@ -1,0 +1,19 @@
+import type { Endpoint } from '../model/endpoint';
+
+/** An instance belongs to a subset when its metadata has every key/value of the subset. */
+export function matchesSubset(
+  subset: Readonly<Record<string, string>>,
+  metadata: Readonly<Record<string, string>>,
+): boolean {
+  for (const [key, value] of Object.entries(subset)) {
+    if (!Object.prototype.hasOwnProperty.call(metadata, key) || metadata[key] !== value) return false;
+  }
+  return true;
+}
+
+export function filterSubset<T extends Endpoint>(
+  instances: readonly T[],
+  subset: Readonly<Record<string, string>>,
+): T[] {
+  return instances.filter((i) => matchesSubset(subset, i.metadata));
+}

@@ -1,0 +1,17 @@
+/** Deliberate bounds on a policy document, so one document cannot grow without limit. */
+export const LIMITS = {
+  MAX_ROUTES: 100,
+  MAX_DESTINATIONS: 20,
+  MAX_ROUTE_NAME_CHARS: 63,
+  MAX_MAP_ENTRIES: 32,
+  MAX_MAP_KEY_CHARS: 128,
+  MAX_MAP_VALUE_CHARS: 256,
+  MAX_MIN_REQUESTS: 100_000,
+  MIN_WINDOW_MS: 100,
+  MAX_WINDOW_MS: 3_600_000,
+  MAX_OPEN_MS: 3_600_000,
+  MAX_HALF_OPEN_REQUESTS: 1_000,
+  MAX_REQUESTS_PER_SECOND: 1_000_000,
+  MAX_BURST: 1_000_000,
+  MAX_TIMEOUT_MS: 600_000,
+} as const;

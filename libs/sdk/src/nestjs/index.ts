@@ -1,0 +1,6 @@
+export {
+  SkyroadModule,
+  SkyroadLifecycle,
+  SKYROAD_MODULE_OPTIONS,
+  type SkyroadModuleOptions,
+} from './skyroad.module.ts';
