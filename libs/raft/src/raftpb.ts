@@ -111,3 +111,27 @@ export interface Message {
   /** ReadIndex request context, and the campaign type of a vote caused by leader transfer. */
   context?: Uint8Array;
 }
+
+/**
+ * The bytes of a ConfChange entry. Raft itself must read membership changes from its log (to
+ * refuse a second pending change and to leave a joint configuration), so unlike normal entries
+ * their encoding is fixed here: UTF-8 JSON, with the context as base64.
+ */
+export function encodeConfChange(cc: ConfChange): Uint8Array {
+  const wire = {
+    changes: cc.changes.map((c) => ({ type: c.type, nodeId: c.nodeId })),
+    context: cc.context === undefined ? undefined : Buffer.from(cc.context).toString('base64'),
+  };
+  return new Uint8Array(Buffer.from(JSON.stringify(wire), 'utf8'));
+}
+
+export function decodeConfChange(data: Uint8Array): ConfChange {
+  const wire = JSON.parse(Buffer.from(data).toString('utf8')) as {
+    changes: ConfChangeSingle[];
+    context?: string;
+  };
+  return {
+    changes: wire.changes.map((c) => ({ type: c.type, nodeId: c.nodeId })),
+    context: wire.context === undefined ? undefined : new Uint8Array(Buffer.from(wire.context, 'base64')),
+  };
+}

@@ -1,0 +1,13 @@
+export * from './raftpb';
+export * from './errors';
+export * from './config';
+export * from './storage';
+export * from './random';
+export * from './ready';
+export * from './status';
+export type { ReadState } from './read-only';
+export { StateRole } from './raft';
+export type { SoftState } from './raft';
+export { RawNode } from './rawnode';
+export { ProgressState } from './tracker';
+export { ENTRY_HEADER_BYTES, entrySizeBytes } from './util';

@@ -1,0 +1,3 @@
+export * from './vote-result';
+export * from './majority';
+export * from './joint';

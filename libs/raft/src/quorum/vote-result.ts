@@ -1,0 +1,6 @@
+export enum VoteResult {
+  /** Not enough votes yet to decide either way. */
+  Pending = 'VotePending',
+  Lost = 'VoteLost',
+  Won = 'VoteWon',
+}

@@ -1,0 +1,25 @@
+/*
+ * Named numbers in the `meta` bucket: the consistent index (the last Raft entry applied), the
+ * current and compacted revisions. Each is written in the same transaction as the change it
+ * describes.
+ */
+import type { Backend } from './backend';
+
+export const META_CONSISTENT_INDEX = 'consistent_index';
+export const META_CONSISTENT_TERM = 'term';
+export const META_CURRENT_REVISION = 'current_revision';
+/** The compaction whose deletions are all done. */
+export const META_COMPACT_REVISION = 'finishedCompactRev';
+/** The latest compaction applied (its deletions may still be under way). */
+export const META_SCHEDULED_COMPACT_REVISION = 'scheduledCompactRev';
+
+export function readMetaNumber(backend: Backend, name: string): number {
+  const raw = backend.bucket('meta').get(Buffer.from(name));
+  return raw === undefined ? 0 : raw.readDoubleBE(0);
+}
+
+export function writeMetaNumber(backend: Backend, name: string, value: number): void {
+  const raw = Buffer.alloc(8);
+  raw.writeDoubleBE(value, 0);
+  backend.bucket('meta').put(Buffer.from(name), raw);
+}

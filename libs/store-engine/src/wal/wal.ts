@@ -1,0 +1,228 @@
+/*
+ * The write-ahead log of Raft entries and hard state (etcd's wal package). Records go to
+ * segment files `<seq>-<index>.wal` in one directory; a segment is cut once it passes
+ * WAL_SEGMENT_BYTES. `save()` is the only write path and resolves only after the bytes are
+ * fsynced; saves made while a sync is in flight are written and synced together (group commit),
+ * in call order. At open, a record cut short at the end of the last segment (a crash during a
+ * write) is dropped and the file truncated there; any other bad record is refused with the file
+ * and offset, because silently dropping acknowledged entries would break Raft's promises.
+ */
+import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Entry, HardState } from '@skyroad/raft';
+import { syncDir, writeAll } from './files';
+import {
+  encodeCrc,
+  encodeEntry,
+  encodeHardState,
+  encodeRecord,
+  encodeSnapshotMark,
+  RecordType,
+  type WalRecord,
+  type WalSnapshotMark,
+} from './record';
+import { parseSegmentName, segmentFileName, type SegmentName } from './segment-name';
+import { createFirstSegment, listSegments, readSegments, type WalContents, type WalTail } from './wal-reader';
+
+export { WalCorruptError, walExists, type WalContents } from './wal-reader';
+
+/** A segment is cut once it holds this many bytes (etcd's SegmentSizeBytes: 64 MiB). */
+export const WAL_SEGMENT_BYTES = 64 * 1024 * 1024;
+
+export interface WalOptions {
+  segmentBytes?: number;
+  /** Opaque bytes stored at the head of every segment (member id, cluster id). */
+  metadata?: Uint8Array;
+  /** Entries at or below this index (the loaded snapshot's) are not returned by open(). */
+  fromIndex?: number;
+}
+
+type PendingWrite = { kind: 'bytes'; bytes: Buffer } | { kind: 'cut'; name: string; header: Buffer };
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+export class Wal {
+  private fd: number;
+  private crc: number;
+  private segmentUsed: number;
+  private lastIndex: number;
+  private lastState: HardState | undefined;
+  private metadata: Buffer;
+  private pending: PendingWrite[] = [];
+  private waiters: Waiter[] = [];
+  private flushing = false;
+  private failure: Error | undefined;
+  private closed = false;
+  private readonly segmentBytes: number;
+  private readonly counters = { saves: 0, syncs: 0 };
+  /** Sequence number of the newest segment, created or queued. */
+  private lastSeq: number;
+
+  private constructor(
+    readonly dir: string,
+    private segments: SegmentName[],
+    tail: WalTail,
+    options: WalOptions,
+  ) {
+    this.segmentBytes = options.segmentBytes ?? WAL_SEGMENT_BYTES;
+    this.crc = tail.crc;
+    this.segmentUsed = tail.size;
+    this.lastIndex = tail.lastIndex;
+    this.lastState = tail.state;
+    this.metadata = tail.metadata;
+    this.fd = openSync(join(dir, segments[segments.length - 1].file), 'a');
+    this.lastSeq = segments[segments.length - 1].seq;
+  }
+
+  /** Opens the log in `dir` (creating it when there is none) and reads everything in it. */
+  static open(dir: string, options: WalOptions = {}): { wal: Wal; contents: WalContents } {
+    mkdirSync(dir, { recursive: true });
+    let segments = listSegments(dir);
+    if (segments.length === 0) {
+      createFirstSegment(dir, Buffer.from(options.metadata ?? []));
+      segments = listSegments(dir);
+    }
+    const read = readSegments(dir, segments, options.fromIndex ?? 0);
+    const wal = new Wal(dir, segments, read.tail, options);
+    return { wal, contents: read.contents };
+  }
+
+  get lastSavedIndex(): number {
+    return this.lastIndex;
+  }
+
+  /** Saves requested and fsyncs done: with group commit, syncs grow slower than saves under load. */
+  stats(): { saves: number; syncs: number } {
+    return { ...this.counters };
+  }
+
+  segmentFiles(): string[] {
+    return this.segments.map((s) => s.file);
+  }
+
+  /**
+   * Appends the hard state (if it changed) and entries; resolves once they are on disk.
+   * Entries must follow Raft's order (an index at or below the last one replaces the suffix).
+   */
+  save(hardState: HardState | undefined, entries: readonly Entry[]): Promise<void> {
+    const records: WalRecord[] = entries.map((e) => ({ type: RecordType.ENTRY, payload: encodeEntry(e) }));
+    if (hardState && !sameState(hardState, this.lastState)) {
+      records.push({ type: RecordType.STATE, payload: encodeHardState(hardState) });
+      this.lastState = { ...hardState };
+    }
+    if (entries.length > 0) this.lastIndex = entries[entries.length - 1].index;
+    return this.enqueue(records);
+  }
+
+  /** Records that a snapshot at (index, term) was saved: a replay may start after it. */
+  saveSnapshot(mark: WalSnapshotMark): Promise<void> {
+    return this.enqueue([{ type: RecordType.SNAPSHOT, payload: encodeSnapshotMark(mark) }]);
+  }
+
+  /**
+   * Deletes segments holding only entries below `index` (call after a snapshot at `index` is
+   * saved and the backend is flushed). The segment that may hold `index` stays, and so does the
+   * one being written (a segment queued but not yet created is not considered).
+   */
+  releaseTo(index: number): string[] {
+    let keepFrom = 0;
+    for (let i = 0; i < this.segments.length; i++) if (this.segments[i].index <= index) keepFrom = i;
+    const released = this.segments.slice(0, keepFrom);
+    for (const segment of released) rmSync(join(this.dir, segment.file), { force: true });
+    this.segments = this.segments.slice(keepFrom);
+    if (released.length > 0) syncDir(this.dir);
+    return released.map((s) => s.file);
+  }
+
+  /** Waits for pending saves, then closes the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.pending.length > 0 || this.flushing) await this.enqueue([]).catch(() => undefined);
+    this.closed = true;
+    closeSync(this.fd);
+  }
+
+  private enqueue(records: WalRecord[]): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new Error('wal: closed'));
+    if (records.length > 0) {
+      this.counters.saves++;
+      if (this.segmentUsed >= this.segmentBytes) this.cut();
+      const parts: Buffer[] = [];
+      for (const record of records) {
+        const { bytes, crc } = encodeRecord(record, this.crc);
+        this.crc = crc;
+        parts.push(bytes);
+      }
+      const bytes = Buffer.concat(parts);
+      this.segmentUsed += bytes.length;
+      this.pending.push({ kind: 'bytes', bytes });
+    }
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(() => void this.flush());
+    }
+    return done;
+  }
+
+  /** Queues the start of a new segment: a CRC record continuing the chain, metadata, hard state. */
+  private cut(): void {
+    const name = segmentFileName(++this.lastSeq, this.lastIndex + 1);
+    const header: Buffer[] = [];
+    const records: WalRecord[] = [
+      { type: RecordType.CRC, payload: encodeCrc(this.crc) },
+      { type: RecordType.METADATA, payload: this.metadata },
+    ];
+    if (this.lastState) records.push({ type: RecordType.STATE, payload: encodeHardState(this.lastState) });
+    for (const record of records) {
+      const { bytes, crc } = encodeRecord(record, this.crc);
+      this.crc = crc;
+      header.push(bytes);
+    }
+    const bytes = Buffer.concat(header);
+    this.pending.push({ kind: 'cut', name, header: bytes });
+    this.segmentUsed = bytes.length;
+  }
+
+  /** Writes everything queued, fsyncs once, and resolves every save in the batch. */
+  private async flush(): Promise<void> {
+    while (this.waiters.length > 0) {
+      const batch = this.pending.splice(0);
+      const waiters = this.waiters.splice(0);
+      try {
+        for (const item of batch) {
+          if (item.kind === 'bytes') {
+            writeAll(this.fd, item.bytes);
+          } else {
+            fsyncSync(this.fd);
+            closeSync(this.fd);
+            this.fd = openSync(join(this.dir, item.name), 'wx');
+            writeAll(this.fd, item.header);
+            syncDir(this.dir);
+            // Only a segment that exists may be counted (and released): see releaseTo.
+            this.segments.push(parseSegmentName(item.name)!);
+          }
+        }
+        await new Promise<void>((resolve, reject) =>
+          fdatasync(this.fd, (err) => (err ? reject(err) : resolve())),
+        );
+        this.counters.syncs++;
+        for (const w of waiters) w.resolve();
+      } catch (error) {
+        // After a failed write or sync nothing later may be acknowledged (fsyncgate): stay failed.
+        this.failure = new Error(`wal: write failed: ${(error as Error).message}`);
+        for (const w of [...waiters, ...this.waiters.splice(0)]) w.reject(this.failure);
+        this.pending = [];
+      }
+    }
+    this.flushing = false;
+  }
+}
+
+function sameState(a: HardState, b: HardState | undefined): boolean {
+  return b !== undefined && a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+}

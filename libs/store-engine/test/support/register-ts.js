@@ -1,0 +1,17 @@
+// Lets a plain `node` child process require this library's TypeScript sources, compiling each
+// .ts file with TypeScript's transpileModule on load (no type checking; type imports vanish).
+const fs = require('node:fs');
+const ts = require('typescript');
+
+require.extensions['.ts'] = (module, filename) => {
+  const source = fs.readFileSync(filename, 'utf8');
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: {
+      module: ts.ModuleKind.CommonJS,
+      target: ts.ScriptTarget.ES2022,
+      esModuleInterop: true,
+    },
+    fileName: filename,
+  });
+  module._compile(outputText, filename);
+};
