@@ -1,0 +1,300 @@
+import {
+  MemoryStorage,
+  ProposalDroppedError,
+  RawNode,
+  SeededRandom,
+  StateRole,
+  type ConfChange,
+  type ConfState,
+  type Entry,
+  type Message,
+  type ReadState,
+  type Ready,
+  type Snapshot,
+} from '@skyroad/raft';
+import type { Logger } from '../log/logger';
+import type { StoreMetrics } from '../metrics/metrics';
+import type { DurableLog } from './durable-log';
+
+/**
+ * Entries kept behind a snapshot so slow followers catch up without one (etcd: 5000). A
+ * small --snapshot-count lowers it too, so the log stays bounded by about that many entries.
+ */
+export const SNAPSHOT_CATCH_UP_ENTRIES = 5000;
+
+export interface RaftNodeOptions {
+  id: number;
+  /** Voters (and learners) of a fresh log; empty on restart. */
+  bootstrapVoters: number[];
+  bootstrapLearners: number[];
+  heartbeatIntervalMs: number;
+  electionTimeoutMs: number;
+  snapshotCount: number;
+  log: DurableLog;
+  logger: Logger;
+  metrics: StoreMetrics;
+}
+
+/** What the node loop hands to the server, in log order. */
+export interface ApplyTarget {
+  /** Committed entries in log order (none already applied). */
+  applyEntries(entries: Entry[]): void;
+  /** Replaces the whole state with a snapshot the leader sent. */
+  restoreSnapshot(snapshot: Snapshot): Promise<void>;
+  /** The state to put into a Raft snapshot at the current applied index. */
+  snapshotData(): Promise<Uint8Array>;
+  send(messages: Message[]): void;
+  leaderChanged(lead: number, isLeader: boolean): void;
+  readStates(states: ReadState[]): void;
+  /** The loop hit an error it cannot continue after (disk failure, applier failure). */
+  fatal(error: Error): void;
+}
+
+/**
+ * Drives the Raft core: ticks it, feeds it messages and proposals, and works through each
+ * Ready in etcd's order (leader messages, persist + fsync, follower messages, apply, advance).
+ * Everything arriving within one event-loop turn lands in one Ready: one fsync per batch,
+ * which is the group commit.
+ */
+export class RaftNode {
+  private readonly raw: RawNode;
+  readonly storage: MemoryStorage;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private scheduled = false;
+  private draining = false;
+  private stopped = false;
+  private lead = 0;
+  private currentTerm = 0;
+  private role: StateRole = StateRole.Follower;
+  private applied = 0;
+  private snapshotIndex = 0;
+  private confState: ConfState;
+  private bootstrapSnapshot: Snapshot | undefined;
+
+  constructor(
+    private readonly options: RaftNodeOptions,
+    private readonly target: ApplyTarget,
+  ) {
+    const { snapshot: saved, hardState, entries, fresh } = options.log.load();
+    if (fresh) {
+      this.storage = MemoryStorage.bootstrap(options.bootstrapVoters, options.bootstrapLearners);
+      // The initial configuration lives in the index-0 snapshot; it is saved in start().
+      this.bootstrapSnapshot = this.storage.snapshot();
+    } else if (!saved || saved.metadata.index === 0) {
+      const conf = saved?.metadata.confState;
+      this.storage = MemoryStorage.bootstrap(conf?.voters ?? [], conf?.learners ?? []);
+    } else {
+      this.storage = new MemoryStorage();
+      this.storage.applySnapshot(saved);
+      this.snapshotIndex = saved.metadata.index;
+    }
+    if (!fresh) {
+      this.storage.append(entries.filter((e) => e.index > this.snapshotIndex));
+      if (hardState) {
+        this.storage.setHardState(hardState);
+        this.currentTerm = hardState.term;
+      }
+    }
+    this.confState = this.storage.initialState().confState;
+    // Entries after the snapshot are applied again; the state machine skips what it already has.
+    this.applied = this.snapshotIndex;
+    this.raw = new RawNode({
+      id: options.id,
+      electionTick: Math.max(2, Math.round(options.electionTimeoutMs / options.heartbeatIntervalMs)),
+      heartbeatTick: 1,
+      storage: this.storage,
+      applied: this.applied,
+      checkQuorum: true,
+      preVote: true,
+      random: new SeededRandom(options.id ^ Date.now()),
+    });
+  }
+
+  async start(): Promise<void> {
+    if (this.bootstrapSnapshot) await this.options.log.saveSnapshot(this.bootstrapSnapshot);
+    this.tickTimer = setInterval(() => {
+      this.raw.tick();
+      this.schedule();
+    }, this.options.heartbeatIntervalMs);
+    // A single-member cluster need not wait for an election timeout.
+    const voters = this.confState.voters;
+    if (voters.length === 1 && voters[0] === this.options.id) {
+      this.raw.campaign();
+    }
+    this.schedule();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.tickTimer);
+  }
+
+  get leader(): number {
+    return this.lead;
+  }
+
+  get term(): number {
+    return this.currentTerm;
+  }
+
+  get commitIndex(): number {
+    return this.storage.initialState().hardState.commit;
+  }
+
+  get isLeader(): boolean {
+    return this.role === StateRole.Leader;
+  }
+
+  get appliedIndex(): number {
+    return this.applied;
+  }
+
+  get members(): ConfState {
+    return this.confState;
+  }
+
+  status() {
+    return this.raw.status();
+  }
+
+  step(messages: Message[]): void {
+    if (this.stopped) return;
+    for (const m of messages) {
+      try {
+        this.raw.step(m);
+      } catch (error) {
+        this.options.logger.debug({ err: error, type: m.type, from: m.from }, 'dropped peer message');
+      }
+    }
+    this.schedule();
+  }
+
+  /** Throws ProposalDroppedError when there is no leader to take it. */
+  propose(data: Uint8Array): void {
+    this.raw.propose(data);
+    this.schedule();
+  }
+
+  proposeConfChange(cc: ConfChange): void {
+    this.raw.proposeConfChange(cc);
+    this.schedule();
+  }
+
+  readIndex(context: Uint8Array): void {
+    this.raw.readIndex(context);
+    this.schedule();
+  }
+
+  transferLeader(to: number): void {
+    this.raw.transferLeader(to);
+    this.schedule();
+  }
+
+  applyConfChange(cc: ConfChange): ConfState {
+    this.confState = this.raw.applyConfChange(cc);
+    return this.confState;
+  }
+
+  reportUnreachable(id: number): void {
+    this.raw.reportUnreachable(id);
+  }
+
+  reportSnapshot(id: number, ok: boolean): void {
+    this.raw.reportSnapshot(id, ok);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.drain();
+    });
+  }
+
+  /**
+   * Works through Readies one at a time. Restoring or taking a snapshot is asynchronous;
+   * meanwhile no other Ready is taken (Raft keeps ticking and queues its work).
+   */
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (!this.stopped && this.raw.hasReady()) {
+        const rd = this.raw.ready();
+        await this.handle(rd);
+        this.raw.advance(rd);
+        await this.maybeSnapshot();
+      }
+    } catch (error) {
+      this.options.logger.fatal({ err: error }, 'raft loop failed; stopping');
+      this.stop();
+      this.target.fatal(error as Error);
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async handle(rd: Ready): Promise<void> {
+    if (rd.softState) {
+      const changed = rd.softState.lead !== this.lead;
+      this.lead = rd.softState.lead;
+      this.role = rd.softState.role;
+      if (changed) {
+        this.options.metrics.leaderChanges.inc();
+        this.options.logger.info({ leader: this.lead.toString(16), role: this.role }, 'leader changed');
+      }
+      this.options.metrics.hasLeader.set(this.lead !== 0 ? 1 : 0);
+      this.options.metrics.isLeader.set(this.isLeader ? 1 : 0);
+      this.target.leaderChanged(this.lead, this.isLeader);
+    }
+    // A leader's appends and heartbeats do not depend on its own disk: send them first.
+    this.target.send(rd.messages);
+    if (rd.snapshot) await this.options.log.saveSnapshot(rd.snapshot);
+    if (rd.entries.length > 0 || rd.hardState) {
+      const started = process.hrtime.bigint();
+      await this.options.log.save(rd.hardState, rd.entries, rd.mustSync);
+      if (rd.mustSync) this.options.metrics.walFsync.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    }
+    if (rd.snapshot) {
+      this.storage.applySnapshot(rd.snapshot);
+      await this.target.restoreSnapshot(rd.snapshot);
+      this.applied = rd.snapshot.metadata.index;
+      this.snapshotIndex = rd.snapshot.metadata.index;
+      this.confState = rd.snapshot.metadata.confState;
+    }
+    this.storage.append(rd.entries);
+    if (rd.hardState) {
+      this.currentTerm = rd.hardState.term;
+      this.storage.setHardState(rd.hardState);
+      this.options.metrics.proposalsCommitted.set(rd.hardState.commit);
+    }
+    // Votes and acknowledgements promise that the writes above are on disk.
+    this.target.send(rd.messagesAfterPersist);
+    const fresh = rd.committedEntries.filter((e) => e.index > this.applied);
+    if (fresh.length > 0) {
+      this.target.applyEntries(fresh);
+      this.applied = fresh[fresh.length - 1].index;
+    }
+    this.options.metrics.proposalsApplied.set(this.applied);
+    if (rd.readStates.length > 0) this.target.readStates(rd.readStates);
+  }
+
+  private async maybeSnapshot(): Promise<void> {
+    if (this.applied - this.snapshotIndex < this.options.snapshotCount) return;
+    const index = this.applied;
+    const data = await this.target.snapshotData();
+    const snapshot = this.storage.createSnapshot(index, this.confState, data);
+    await this.options.log.saveSnapshot(snapshot);
+    this.snapshotIndex = index;
+    const compactTo = index - Math.min(SNAPSHOT_CATCH_UP_ENTRIES, this.options.snapshotCount);
+    if (compactTo > this.storage.firstIndex()) {
+      this.storage.compact(compactTo);
+      await this.options.log.releaseTo(compactTo);
+    }
+    this.options.logger.info({ index }, 'saved snapshot');
+  }
+}
+
+export { ProposalDroppedError };
