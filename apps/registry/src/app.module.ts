@@ -1,0 +1,62 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { RegistryConfig } from '@skyroad/registry-core';
+import { LoggerModule } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { AuditModule } from './audit/audit.module';
+import { CoreModule } from './core/core.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { InstancesModule } from './instances/instances.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { NamespacesModule } from './namespaces/namespaces.module';
+import { PolicyModule } from './policy/policy.module';
+import { ServicesModule } from './services/services.module';
+import { WatchModule } from './watch/watch.module';
+
+export interface AppOptions {
+  /** pino level: trace, debug, info, warn, error, fatal or silent. */
+  logLevel: string;
+}
+
+const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
+
+/** A request's id: the caller's X-Request-Id when it is sane, else a fresh UUID. */
+function requestId(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: RegistryConfig, options: AppOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: options.logLevel,
+            genReqId: (req, res) => {
+              const id = requestId(req);
+              res.setHeader('X-Request-Id', id);
+              return id;
+            },
+            // Health probes and scrapes would drown the log.
+            autoLogging: { ignore: (req) => ['/health', '/ready', '/metrics'].includes(req.url ?? '') },
+            redact: ['req.headers.authorization'],
+          },
+        }),
+        MetricsModule,
+        DatabaseModule,
+        CoreModule.forRoot(config),
+        NamespacesModule,
+        ServicesModule,
+        InstancesModule,
+        PolicyModule,
+        WatchModule,
+        AuditModule,
+        HealthModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,127 @@
+import { freePort, httpOk, useProcessSet, waitFor } from '@skyroad/testkit';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { call } from './support/http';
+import { SseClient } from './support/sse';
+import { startTestStore } from './support/store';
+
+// The built binary, as `npx skyroad-registry` runs it (Nx builds it before these tests).
+const BIN = join(__dirname, '..', 'bin', 'skyroad-registry.js');
+const CLI_TIMEOUT_MS = 20_000;
+
+function run(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...process.env, ...env }, timeout: CLI_TIMEOUT_MS },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('the skyroad-registry binary', () => {
+  const processes = useProcessSet();
+
+  beforeAll(() => {
+    if (!existsSync(join(__dirname, '..', 'dist', 'main.js'))) {
+      throw new Error('apps/registry is not built: run `npx nx run registry:build` (nx test does it first)');
+    }
+  });
+
+  it('prints its flags with --help and exits 0', async () => {
+    const result = await run(['--help']);
+    expect(result.code).toBe(0);
+    for (const flag of [
+      '--port',
+      '--host',
+      '--store-endpoints',
+      '--standby-store-endpoints',
+      '--redis-url',
+      '--database-url',
+    ]) {
+      expect(result.stdout).toContain(flag);
+    }
+    expect(result.stdout).toContain('SKYROAD_STORE_ENDPOINTS');
+  });
+
+  it('refuses bad flags and values with a clear message and exit code 2', async () => {
+    const unknown = await run(['--prot', '7070']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--prot/);
+    const values = await run([
+      '--port',
+      'seventy',
+      '--store-endpoints',
+      'localhost',
+      '--redis-url',
+      'http://x',
+    ]);
+    expect(values.code).toBe(2);
+    expect(values.stderr).toMatch(/--port: "seventy"/);
+    expect(values.stderr).toMatch(/--store-endpoints: "localhost"/);
+    expect(values.stderr).toMatch(/--redis-url/);
+    const fromEnv = await run([], { SKYROAD_DATABASE_URL: 'mysql://nope' });
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.stderr).toMatch(/--database-url/);
+  });
+
+  it('serves with flags and environment variables, and stops cleanly on SIGTERM, ending watch streams', async () => {
+    const { endpoints } = await startTestStore(processes, 'regbin');
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const registry = await processes.spawn({
+      name: 'registry',
+      command: process.execPath,
+      args: [
+        BIN,
+        '--port',
+        String(port),
+        '--store-endpoints',
+        endpoints.join(','),
+        '--standby-store-endpoints',
+        endpoints[0],
+      ],
+      env: {
+        SKYROAD_DATABASE_URL: `sqlite:${join(processes.tempDir('regbin-db-'), 'registry.sqlite')}`,
+        SKYROAD_REDIS_URL: 'redis://127.0.0.1:6379',
+        SKYROAD_LOG_LEVEL: 'info',
+      },
+      ready: () => httpOk(`${url}/ready`),
+    });
+    const ready = await call('GET', `${url}/ready`);
+    expect(ready.body).toMatchObject({
+      ready: true,
+      serving: 'primary',
+      standby: { configured: true, endpoints: [endpoints[0]] },
+      cache: { l2: { configured: true } },
+    });
+    const svc = `${url}/v1/namespaces/default/services/bin`;
+    expect((await call('POST', `${svc}/instances`, { host: '127.0.0.1', port: 1 })).status).toBe(201);
+    // Logs are pino JSON lines with request ids.
+    await waitFor(
+      () => registry.logTail().includes('"url":"/v1/namespaces/default/services/bin/instances"'),
+      {
+        what: 'the request log line',
+      },
+    );
+    const logLine = registry
+      .logTail()
+      .split('\n')
+      .find((line) => line.includes('"url":"/v1/namespaces/default/services/bin/instances"'))!;
+    expect(JSON.parse(logLine).req.id).toMatch(/^[0-9a-f-]{36}$/);
+
+    const watch = await SseClient.open(`${svc}/watch`);
+    await watch.waitForEvents(1);
+    await registry.kill('SIGTERM');
+    const exit = await registry.exited;
+    expect(exit.code).toBe(0);
+    await waitFor(() => watch.closedByServer, { what: 'the watch stream to end' });
+    expect(registry.logTail()).toContain('"msg":"stopped"');
+  });
+});

@@ -1,0 +1,327 @@
+import { createHash } from 'node:crypto';
+import type { KeySpaceCache } from '../cache/key-space-cache';
+import { ConflictError, NotFoundError, UnavailableError } from '../errors';
+import {
+  NAMESPACES_PREFIX,
+  instanceKey,
+  namespaceInstancesPrefix,
+  namespaceKey,
+  parseKey,
+  policyKey,
+  servicePrefix,
+  GOVERNANCE_PREFIX,
+  REGISTRY_PREFIX,
+} from '../keys';
+import { DEFAULT_TTL_SECONDS, DEFAULT_WEIGHT, MAX_CAS_ATTEMPTS, READ_YOUR_WRITES_WAIT_MS } from '../limits';
+import { LeaseNotFoundError, type RegistryStore, type StoredKey } from '../store/registry-store';
+import { INSTANCE_ID_PATTERN } from '../validation/names';
+import type { PatchInstanceInput, RegisterInstanceInput } from '../validation/instance-schemas';
+import { decodeInstance, encodeInstance, type Instance, type StoredInstance } from './instance';
+
+export const DEFAULT_NAMESPACE = 'default';
+
+/** Where writes are recorded (the audit table); a failure to record never undoes a write. */
+export interface AuditSink {
+  record(entry: {
+    actor: string;
+    action: string;
+    namespace?: string;
+    service?: string;
+    target?: string;
+    detail?: unknown;
+  }): Promise<void>;
+}
+
+export interface HeartbeatResult {
+  id: string;
+  ttl: number;
+  revision: number;
+}
+
+export interface ServiceSummary {
+  name: string;
+  instances: number;
+  healthy: number;
+}
+
+export interface InstanceList {
+  namespace: string;
+  service: string;
+  revision: number;
+  instances: Instance[];
+}
+
+/** The id given to an instance registered without one: stable per endpoint, so re-registering replaces. */
+export function defaultInstanceId(service: string, host: string, port: number): string {
+  const readable = `${service}-${host}-${port}`;
+  if (INSTANCE_ID_PATTERN.test(readable)) return readable;
+  const digest = createHash('sha256').update(`${host}:${port}`).digest('hex').slice(0, 16);
+  return `${service}-${digest}-${port}`;
+}
+
+/**
+ * Instances and namespaces: writes go to the store (one lease per instance, TTL = the
+ * instance's ttl; a heartbeat is one lease keep-alive), reads come from the KeySpaceCache.
+ * lastHeartbeatAt is kept in memory and laid over the stored value, so a heartbeat never
+ * writes a key (and never wakes every watcher).
+ */
+export class InstanceRegistry {
+  private readonly heartbeats = new Map<string, string>();
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly store: RegistryStore,
+    private readonly cache: KeySpaceCache,
+    private readonly audit: AuditSink,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    // Forget heartbeat times of instances that are gone, so the map stays as big as the registry.
+    this.unsubscribe = cache.subscribe({
+      onEvents: (events) => {
+        for (const event of events) if (event.type === 'DELETE') this.heartbeats.delete(event.key);
+      },
+      onReset: () => undefined,
+    });
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+
+  private async fresh(): Promise<void> {
+    await this.cache.catchUp(READ_YOUR_WRITES_WAIT_MS);
+    if (this.cache.state !== 'synced')
+      throw new UnavailableError(`the registry cache is ${this.cache.state}`);
+  }
+
+  // ---- namespaces
+
+  async namespaces(): Promise<{ revision: number; namespaces: string[] }> {
+    await this.fresh();
+    const names = new Set<string>([DEFAULT_NAMESPACE]);
+    for (const kv of this.cache.list(NAMESPACES_PREFIX)) {
+      const parsed = parseKey(kv.key);
+      if (parsed.kind === 'namespace') names.add(parsed.namespace);
+    }
+    return { revision: this.cache.revision, namespaces: [...names].sort() };
+  }
+
+  async createNamespace(name: string, actor: string): Promise<{ name: string; revision: number }> {
+    if (name === DEFAULT_NAMESPACE) throw new ConflictError(`namespace "${name}" already exists`);
+    const value = JSON.stringify({ name, createdAt: this.now().toISOString() });
+    const result = await this.store.compareAndPut(namespaceKey(name), value, 0);
+    if (!result.succeeded) throw new ConflictError(`namespace "${name}" already exists`);
+    this.cache.noteWrite(result.revision);
+    await this.audit.record({
+      actor,
+      action: 'namespace.create',
+      namespace: name,
+      detail: { revision: result.revision },
+    });
+    return { name, revision: result.revision };
+  }
+
+  /** Throws NotFoundError unless the namespace exists. */
+  async requireNamespace(ns: string): Promise<void> {
+    await this.fresh();
+    if (ns === DEFAULT_NAMESPACE) return;
+    if (this.cache.get(namespaceKey(ns))) return;
+    // The cache may lag a namespace created through another registry node.
+    if (await this.store.get(namespaceKey(ns))) return;
+    throw new NotFoundError(`namespace "${ns}" does not exist`);
+  }
+
+  // ---- instances
+
+  async register(ns: string, svc: string, input: RegisterInstanceInput, actor: string): Promise<Instance> {
+    await this.requireNamespace(ns);
+    const id = input.id ?? defaultInstanceId(svc, input.host, input.port);
+    const key = instanceKey(ns, svc, id);
+    const ttl = input.ttl ?? DEFAULT_TTL_SECONDS;
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const existing = await this.store.get(key);
+      const at = this.now().toISOString();
+      const stored: StoredInstance = {
+        id,
+        namespace: ns,
+        service: svc,
+        host: input.host,
+        port: input.port,
+        weight: input.weight ?? DEFAULT_WEIGHT,
+        enabled: true,
+        metadata: input.metadata ?? {},
+        ttl,
+        registeredAt: at,
+        lastHeartbeatAt: at,
+      };
+      const lease = await this.store.grantLease(ttl);
+      const result = await this.store.compareAndPut(
+        key,
+        encodeInstance(stored),
+        existing?.modRevision ?? 0,
+        lease,
+      );
+      if (!result.succeeded) {
+        await this.store.revokeLease(lease);
+        continue;
+      }
+      this.cache.noteWrite(result.revision);
+      this.heartbeats.set(key, at);
+      // The replaced registration's lease has no key left; free it rather than let it run out.
+      if (existing && existing.lease !== '0' && existing.lease !== lease)
+        await this.store.revokeLease(existing.lease);
+      const instance = { ...stored, healthy: true, revision: result.revision };
+      await this.audit.record({
+        actor,
+        action: 'instance.register',
+        namespace: ns,
+        service: svc,
+        target: id,
+        detail: instance,
+      });
+      return instance;
+    }
+    throw new ConflictError(`instance "${id}" is being changed concurrently; try again`);
+  }
+
+  async heartbeat(ns: string, svc: string, id: string): Promise<HeartbeatResult> {
+    const key = instanceKey(ns, svc, id);
+    await this.fresh();
+    let kv = this.cache.get(key) ?? (await this.store.get(key));
+    if (!kv) throw this.expired(id);
+    let remaining = await this.store.keepAliveOnce(kv.lease);
+    if (remaining === undefined) {
+      // The cache may show an older registration whose lease was replaced through another node.
+      const current = await this.store.get(key);
+      if (!current || current.lease === kv.lease) throw this.expired(id);
+      kv = current;
+      remaining = await this.store.keepAliveOnce(kv.lease);
+      if (remaining === undefined) throw this.expired(id);
+    }
+    this.heartbeats.set(key, this.now().toISOString());
+    const instance = decodeInstance(kv);
+    return { id, ttl: instance?.ttl ?? remaining, revision: kv.modRevision };
+  }
+
+  private expired(id: string): NotFoundError {
+    return new NotFoundError(`instance "${id}" is unknown or expired; register it again`);
+  }
+
+  async deregister(ns: string, svc: string, id: string, actor: string): Promise<void> {
+    const key = instanceKey(ns, svc, id);
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const kv = await this.store.get(key);
+      if (!kv) throw new NotFoundError(`instance "${id}" not found`);
+      const result = await this.store.compareAndDelete(key, kv.modRevision);
+      if (!result.succeeded) continue;
+      this.cache.noteWrite(result.revision);
+      this.heartbeats.delete(key);
+      if (kv.lease !== '0') await this.store.revokeLease(kv.lease);
+      await this.audit.record({
+        actor,
+        action: 'instance.deregister',
+        namespace: ns,
+        service: svc,
+        target: id,
+        detail: { revision: result.revision },
+      });
+      return;
+    }
+    throw new ConflictError(`instance "${id}" is being changed concurrently; try again`);
+  }
+
+  async patch(
+    ns: string,
+    svc: string,
+    id: string,
+    change: PatchInstanceInput,
+    actor: string,
+  ): Promise<Instance> {
+    const key = instanceKey(ns, svc, id);
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const kv = await this.store.get(key);
+      const current = kv && decodeInstance(kv, this.heartbeats.get(key));
+      if (!kv || !current) throw new NotFoundError(`instance "${id}" not found`);
+      const { revision: _revision, healthy: _healthy, ...stored } = current;
+      const next: StoredInstance = {
+        ...stored,
+        weight: change.weight ?? stored.weight,
+        enabled: change.enabled ?? stored.enabled,
+        metadata: change.metadata ?? stored.metadata,
+      };
+      let result;
+      try {
+        result = await this.store.compareAndPut(key, encodeInstance(next), kv.modRevision, kv.lease);
+      } catch (error) {
+        if (error instanceof LeaseNotFoundError) throw this.expired(id);
+        throw error;
+      }
+      if (!result.succeeded) continue;
+      this.cache.noteWrite(result.revision);
+      await this.audit.record({
+        actor,
+        action: 'instance.patch',
+        namespace: ns,
+        service: svc,
+        target: id,
+        detail: { change, revision: result.revision },
+      });
+      return { ...next, healthy: true, revision: result.revision };
+    }
+    throw new ConflictError(`instance "${id}" is being changed concurrently; try again`);
+  }
+
+  /** The instances of a service as the cache shows them, sorted by id. */
+  async list(ns: string, svc: string, healthyOnly = false): Promise<InstanceList> {
+    await this.requireNamespace(ns);
+    return { namespace: ns, service: svc, ...this.snapshot(ns, svc, healthyOnly) };
+  }
+
+  /** Synchronous, so that a watch can pair it with the changes that follow it. */
+  snapshot(ns: string, svc: string, healthyOnly = false): { revision: number; instances: Instance[] } {
+    const instances: Instance[] = [];
+    for (const kv of this.cache.list(servicePrefix(ns, svc))) {
+      const instance = decodeInstance(kv, this.heartbeats.get(kv.key));
+      if (instance && (!healthyOnly || (instance.healthy && instance.enabled))) instances.push(instance);
+    }
+    instances.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return { revision: this.cache.revision, instances };
+  }
+
+  /** Decodes an instance key's value with this node's view of its last heartbeat. */
+  decode(kv: StoredKey): Instance | undefined {
+    return decodeInstance(kv, this.heartbeats.get(kv.key));
+  }
+
+  async services(ns: string): Promise<{ revision: number; services: ServiceSummary[] }> {
+    await this.requireNamespace(ns);
+    const byName = new Map<string, ServiceSummary>();
+    const prefix = namespaceInstancesPrefix(ns);
+    for (const group of this.cache.groupsUnder(prefix)) {
+      const name = group.slice(prefix.length, -1);
+      if (name.includes('/')) continue;
+      const { instances } = this.snapshot(ns, name);
+      byName.set(name, {
+        name,
+        instances: instances.length,
+        healthy: instances.filter((i) => i.healthy && i.enabled).length,
+      });
+    }
+    // A service with a policy and no instance is still a service.
+    for (const group of this.cache.groupsUnder(`${GOVERNANCE_PREFIX}${ns}/`)) {
+      const name = group.slice(`${GOVERNANCE_PREFIX}${ns}/`.length, -1);
+      if (!byName.has(name) && this.cache.get(policyKey(ns, name))) {
+        byName.set(name, { name, instances: 0, healthy: 0 });
+      }
+    }
+    const services = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+    return { revision: this.cache.revision, services };
+  }
+
+  /** Number of instances in the cache, for metrics. */
+  countInstances(): number {
+    let n = 0;
+    for (const group of this.cache.groupsUnder(REGISTRY_PREFIX)) n += this.cache.list(group).length;
+    return n;
+  }
+}

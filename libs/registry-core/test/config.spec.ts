@@ -1,0 +1,84 @@
+import { DEFAULT_CONFIG, parseRegistryConfig, USAGE } from '../src';
+
+describe('parseRegistryConfig', () => {
+  it('uses the documented defaults', () => {
+    expect(parseRegistryConfig([], {})).toEqual({ kind: 'config', config: DEFAULT_CONFIG });
+    expect(DEFAULT_CONFIG).toEqual({
+      host: '127.0.0.1',
+      port: 7070,
+      storeEndpoints: ['http://127.0.0.1:2379'],
+      standbyStoreEndpoints: [],
+      databaseUrl: 'sqlite:.data/registry.sqlite',
+    });
+  });
+
+  it('reads environment variables, and flags win over them', () => {
+    const env = {
+      SKYROAD_REGISTRY_PORT: '8080',
+      SKYROAD_REGISTRY_HOST: '0.0.0.0',
+      SKYROAD_STORE_ENDPOINTS: 'http://a:1, http://b:2',
+      SKYROAD_STANDBY_STORE_ENDPOINTS: 'http://c:3',
+      SKYROAD_REDIS_URL: 'redis://r:6379',
+      SKYROAD_DATABASE_URL: 'postgres://u@db/registry',
+    };
+    const fromEnv = parseRegistryConfig([], env);
+    expect(fromEnv).toEqual({
+      kind: 'config',
+      config: {
+        host: '0.0.0.0',
+        port: 8080,
+        storeEndpoints: ['http://a:1', 'http://b:2'],
+        standbyStoreEndpoints: ['http://c:3'],
+        redisUrl: 'redis://r:6379',
+        databaseUrl: 'postgres://u@db/registry',
+      },
+    });
+    const both = parseRegistryConfig(['--port', '9090', '--store-endpoints=https://x:2379'], env);
+    expect(both.kind === 'config' && [both.config.port, both.config.storeEndpoints]).toEqual([
+      9090,
+      ['https://x:2379'],
+    ]);
+  });
+
+  it('reports every bad value, not only the first', () => {
+    const result = parseRegistryConfig(
+      [
+        '--port',
+        '70000',
+        '--store-endpoints',
+        'localhost:2379',
+        '--redis-url',
+        'http://r',
+        '--database-url',
+        'mysql://x',
+      ],
+      {},
+    );
+    expect(result.kind).toBe('error');
+    expect(result.kind === 'error' && result.errors.map((e) => e.split(':')[0])).toEqual([
+      '--port',
+      '--store-endpoints',
+      '--redis-url',
+      '--database-url',
+    ]);
+  });
+
+  it('refuses unknown flags, positionals and flags without their value', () => {
+    expect(parseRegistryConfig(['--prot', '1'], {}).kind).toBe('error');
+    expect(parseRegistryConfig(['serve'], {}).kind).toBe('error');
+    expect(parseRegistryConfig(['--port'], {}).kind).toBe('error');
+  });
+
+  it('answers help for --help and -h, with every flag and variable in the usage', () => {
+    expect(parseRegistryConfig(['--help'], {})).toEqual({ kind: 'help' });
+    expect(parseRegistryConfig(['-h', '--port', 'bad'], {})).toEqual({ kind: 'help' });
+    for (const text of [
+      '--store-endpoints',
+      'SKYROAD_STANDBY_STORE_ENDPOINTS',
+      'SKYROAD_DATABASE_URL',
+      '--help',
+    ]) {
+      expect(USAGE).toContain(text);
+    }
+  });
+});
