@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { RegistryConfig } from '@skyroad/registry-core';
+import { AccessModule, isLoopbackHost } from '@skyroad/access';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -48,6 +49,11 @@ export class AppModule {
         }),
         MetricsModule,
         DatabaseModule,
+        // Users, sessions, API tokens and the guard on every route. Anonymous callers are let in
+        // only on a loopback-only listener (development) or when explicitly allowed.
+        AccessModule.forRoot({
+          anonymousAllowed: isLoopbackHost(config.host) || config.insecureAllowAnonymous,
+        }),
         CoreModule.forRoot(config),
         NamespacesModule,
         ServicesModule,

@@ -1,3 +1,4 @@
+import { telemetry } from './tracing';
 import { SHUTDOWN_GRACE_MS, USAGE, parseRegistryConfig } from '@skyroad/registry-core';
 
 const EXIT_USAGE = 2;
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
     setTimeout(() => process.exit(EXIT_FAILURE), SHUTDOWN_GRACE_MS).unref();
     running
       .close()
+      // Spans still buffered are flushed before the process goes.
+      .then(() => telemetry.shutdown())
       .then(() => {
         process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), msg: 'stopped', signal })}\n`);
         process.exit(0);

@@ -3,13 +3,8 @@ import { join } from 'node:path';
 import type { RunningRegistry } from '../src/registry-app';
 import { call } from './support/http';
 import { startTestRegistry } from './support/registry';
+import { bearerForNewEditor } from './support/users';
 import { startTestStore } from './support/store';
-
-/** A bearer token that is a (unsigned) JWT whose subject names the caller. */
-function bearerFor(subject: string): Record<string, string> {
-  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  return { authorization: `Bearer ${part({ alg: 'none' })}.${part({ sub: subject })}.sig` };
-}
 
 describe('registry HTTP API: instances, services, namespaces, errors, operations', () => {
   let registry: RunningRegistry;
@@ -276,7 +271,7 @@ describe('registry HTTP API: instances, services, namespaces, errors, operations
       'POST',
       `${svcUrl('audited')}/instances`,
       { host: 'a', port: 2, id: 'au-1' },
-      bearerFor('alice'),
+      await bearerForNewEditor(base, 'alice'),
     );
     await call('PATCH', `${svcUrl('audited')}/instances/au-1`, { weight: 3 });
     const audit = await call('GET', `${base}/v1/audit?namespace=default&service=audited`);

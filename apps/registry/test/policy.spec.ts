@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import type { RunningRegistry } from '../src/registry-app';
 import { call } from './support/http';
 import { startTestRegistry } from './support/registry';
+import { bearerForNewEditor } from './support/users';
 import { startTestStore } from './support/store';
 
 // Each run gets a PostgreSQL schema of its own, dropped at the end, so parallel runs never collide.
@@ -13,11 +14,6 @@ const databases: [string, (dir: string) => string][] = [
   ['SQLite', (dir) => `sqlite:${join(dir, 'registry.sqlite')}`],
   ['PostgreSQL', () => `${postgresUrl()}${postgresUrl().includes('?') ? '&' : '?'}schema=${pgSchema}`],
 ];
-
-function bearerFor(subject: string): Record<string, string> {
-  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  return { authorization: `Bearer ${part({ alg: 'none' })}.${part({ sub: subject })}.sig` };
-}
 
 afterAll(async () => {
   const client = new Client({ connectionString: postgresUrl() });
@@ -72,7 +68,7 @@ describe.each(databases)('policies, history and rollback with %s', (kind, databa
         ],
       },
     };
-    const first = await call('PUT', `${svc}/policy`, v1, bearerFor('alice'));
+    const first = await call('PUT', `${svc}/policy`, v1, await bearerForNewEditor(registry.url, 'alice'));
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({
       namespace: 'default',
@@ -81,11 +77,16 @@ describe.each(databases)('policies, history and rollback with %s', (kind, databa
       updatedBy: 'alice',
     });
     expect(first.body.revision).toBeGreaterThan(0);
-    const second = await call('PUT', `${svc}/policy`, v2, bearerFor('bob'));
+    const second = await call('PUT', `${svc}/policy`, v2, await bearerForNewEditor(registry.url, 'bob'));
     expect(second.body.revision).toBeGreaterThan(first.body.revision);
     expect((await call('GET', `${svc}/policy`)).body).toEqual(second.body);
 
-    const rolled = await call('POST', `${svc}/policy/rollback`, { version: 1 }, bearerFor('carol'));
+    const rolled = await call(
+      'POST',
+      `${svc}/policy/rollback`,
+      { version: 1 },
+      await bearerForNewEditor(registry.url, 'carol'),
+    );
     expect(rolled.status).toBe(200);
     expect(rolled.body).toMatchObject({ policy: v1, updatedBy: 'carol' });
     expect((await call('GET', `${svc}/policy`)).body.policy).toEqual(v1);

@@ -9,7 +9,16 @@ describe('parseRegistryConfig', () => {
       storeEndpoints: ['http://127.0.0.1:2379'],
       standbyStoreEndpoints: [],
       databaseUrl: 'sqlite:.data/registry.sqlite',
+      insecureAllowAnonymous: false,
     });
+  });
+
+  it('turns on anonymous access off loopback only when asked to, by flag or env', () => {
+    const flag = parseRegistryConfig(['--insecure-allow-anonymous'], {});
+    expect(flag.kind === 'config' && flag.config.insecureAllowAnonymous).toBe(true);
+    const env = parseRegistryConfig([], { SKYROAD_INSECURE_ALLOW_ANONYMOUS: '1' });
+    expect(env.kind === 'config' && env.config.insecureAllowAnonymous).toBe(true);
+    expect(parseRegistryConfig(['--insecure-allow-anonymous=yes'], {}).kind).toBe('error');
   });
 
   it('reads environment variables, and flags win over them', () => {
@@ -31,6 +40,7 @@ describe('parseRegistryConfig', () => {
         standbyStoreEndpoints: ['http://c:3'],
         redisUrl: 'redis://r:6379',
         databaseUrl: 'postgres://u@db/registry',
+        insecureAllowAnonymous: false,
       },
     });
     const both = parseRegistryConfig(['--port', '9090', '--store-endpoints=https://x:2379'], env);

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { withAccessSchema } from '@skyroad/access';
 import {
   AuditLog,
   PolicyHistory,
@@ -10,7 +11,7 @@ import {
 import { DataSource } from 'typeorm';
 import { REGISTRY_CONFIG } from '../tokens';
 
-/** History and audit (TypeORM on SQLite or PostgreSQL); migrations run at start. */
+/** History, audit and access (TypeORM on SQLite or PostgreSQL); migrations run at start. */
 @Global()
 @Module({
   imports: [
@@ -18,7 +19,7 @@ import { REGISTRY_CONFIG } from '../tokens';
       inject: [REGISTRY_CONFIG],
       useFactory: async (config: RegistryConfig) => {
         await prepareDatabase(config.databaseUrl);
-        return dataSourceOptions(config.databaseUrl);
+        return withAccessSchema(dataSourceOptions(config.databaseUrl));
       },
     }),
   ],

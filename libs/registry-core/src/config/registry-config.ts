@@ -9,6 +9,11 @@ export interface RegistryConfig {
   /** Undefined: the Redis L2 cache is off. */
   redisUrl?: string;
   databaseUrl: string;
+  /**
+   * Lets requests without a token in on a listener that is not loopback-only. Loopback
+   * listeners always allow them, for development.
+   */
+  insecureAllowAnonymous: boolean;
 }
 
 export const DEFAULT_CONFIG: RegistryConfig = {
@@ -17,7 +22,10 @@ export const DEFAULT_CONFIG: RegistryConfig = {
   storeEndpoints: ['http://127.0.0.1:2379'],
   standbyStoreEndpoints: [],
   databaseUrl: 'sqlite:.data/registry.sqlite',
+  insecureAllowAnonymous: false,
 };
+
+const INSECURE_ALLOW_ANONYMOUS_ENV = 'SKYROAD_INSECURE_ALLOW_ANONYMOUS';
 
 interface FlagSpec {
   flag: string;
@@ -76,6 +84,8 @@ export const USAGE = [
   ...Object.values(FLAGS).map(
     (f) => `  --${f.flag.padEnd(26)} ${f.description}\n  ${''.padEnd(28)} env ${f.env}, default ${f.default}`,
   ),
+  `  --${'insecure-allow-anonymous'.padEnd(26)} allow requests without a token on a non-loopback --host`,
+  `  ${''.padEnd(28)} env ${INSECURE_ALLOW_ANONYMOUS_ENV}=1, default off (tokens required off loopback)`,
   `  --${'help'.padEnd(26)} print this help and exit`,
   '',
 ].join('\n');
@@ -118,7 +128,11 @@ export function parseRegistryConfig(argv: string[], env: NodeJS.ProcessEnv): Con
     const options = Object.fromEntries(Object.keys(FLAGS).map((k) => [k, { type: 'string' as const }]));
     ({ values } = parseArgs({
       args: argv,
-      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      options: {
+        ...options,
+        help: { type: 'boolean', short: 'h' },
+        'insecure-allow-anonymous': { type: 'boolean' },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -158,6 +172,9 @@ export function parseRegistryConfig(argv: string[], env: NodeJS.ProcessEnv): Con
       errors.push(`--redis-url: "${redis}" is not a redis:// or rediss:// URL`);
     else config.redisUrl = redis;
   }
+  config.insecureAllowAnonymous =
+    values['insecure-allow-anonymous'] === true ||
+    ['1', 'true', 'yes'].includes(env[INSECURE_ALLOW_ANONYMOUS_ENV] ?? '');
   const database = pick('database-url');
   if (database !== undefined) {
     if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(database)) {
