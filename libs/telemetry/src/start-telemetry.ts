@@ -57,6 +57,12 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   // no ids; a no-op processor keeps ids (for logs and traceparent) without exporting.
   if (spanProcessors.length === 0) spanProcessors.push(new NoopSpanProcessor());
 
+  // Skyroad exports traces over OTLP; metrics are scraped from /metrics and logs go to stdout.
+  // Left at their defaults the SDK would also push metrics and logs to an OTLP endpoint, and
+  // wait for that endpoint at shutdown. An explicit setting still wins.
+  process.env['OTEL_METRICS_EXPORTER'] ??= 'none';
+  process.env['OTEL_LOGS_EXPORTER'] ??= 'none';
+
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: options.serviceName,

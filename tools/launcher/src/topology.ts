@@ -115,6 +115,8 @@ export function buildTopology(options: LauncherOptions, root: string): ProcessSp
       '--database-url',
       `sqlite:${data('registry.sqlite')}`,
     ],
+    // Every request is logged at info; the launcher's terminal shows warnings unless asked.
+    env: { SKYROAD_LOG_LEVEL: process.env['SKYROAD_LOG_LEVEL'] ?? 'warn' },
     healthUrl: `${registryUrl}/health`,
     url: { label: 'registry API', href: `${registryUrl}/docs` },
     stage: STAGE_REGISTRY,
