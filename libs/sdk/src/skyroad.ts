@@ -45,6 +45,8 @@ export interface WatchSubscription {
 
 export type InstancesListener = (instances: Instance[]) => void;
 
+const NO_PICK_OPTIONS: PickOptions = Object.freeze({});
+
 /** Signature of a service entry before its listeners first heard of it. */
 const NOT_NOTIFIED = '\u0000';
 
@@ -147,8 +149,10 @@ export class Skyroad {
   }
 
   /** An instance for one request, chosen under the service's policy; skips open circuits. */
-  async pick(service: string, options: PickOptions = {}): Promise<Instance> {
-    const entry = await this.loaded(service);
+  async pick(service: string, options: PickOptions = NO_PICK_OPTIONS): Promise<Instance> {
+    // Once the service is loaded, pick without awaiting anything (one promise per pick).
+    const known = this.closed ? undefined : this.services.get(service);
+    const entry = known?.cache.loaded ? known : await this.loaded(service);
     return entry.governor.pick(entry.cache.eligible(), options);
   }
 

@@ -14,6 +14,9 @@ export const VIRTUAL_NODES_PER_INSTANCE = 160;
 export class ConsistentHashBalancer implements LoadBalancer {
   readonly strategy = 'consistent_hash' as const;
   private ring: HashRing | undefined;
+  /** The candidates array the ring and `byId` were last checked against. */
+  private candidates: readonly Endpoint[] | undefined;
+  private byId = new Map<string, Endpoint>();
 
   constructor(
     private readonly random: RandomSource = Math.random,
@@ -23,11 +26,20 @@ export class ConsistentHashBalancer implements LoadBalancer {
   pick<T extends Endpoint>(candidates: readonly T[], input: BalancerInput = {}): T | undefined {
     if (candidates.length === 0) return undefined;
     if (input.hashKey === undefined) return candidates[Math.floor(this.random() * candidates.length)];
+    if (candidates !== this.candidates || this.ring === undefined) this.load(candidates);
+    const id = this.ring!.lookup(input.hashKey);
+    return (id === undefined ? undefined : this.byId.get(id)) as T | undefined;
+  }
+
+  /** A new candidates array: rebuild the ring only when the ids changed. */
+  private load(candidates: readonly Endpoint[]): void {
     const ids = candidates.map((c) => c.id);
     const signature = ids.join('\u0000');
     if (this.ring?.signature !== signature) this.ring = new HashRing(ids, this.virtualNodes, signature);
-    const id = this.ring.lookup(input.hashKey);
-    return candidates.find((c) => c.id === id);
+    this.candidates = candidates;
+    // The first candidate with an id wins, as with find().
+    this.byId = new Map();
+    for (const c of candidates) if (!this.byId.has(c.id)) this.byId.set(c.id, c);
   }
 }
 

@@ -1,6 +1,8 @@
 import type { Endpoint, RandomSource } from '../model/endpoint';
 import type { BalancerInput, LoadBalancer } from './load-balancer';
 
+const idle = (): number => 0;
+
 /**
  * Power of two choices: two distinct candidates at random, the one with fewer requests in
  * flight wins (the first on a tie). Nearly as good as least_request, without a full scan.
@@ -12,7 +14,7 @@ export class P2CBalancer implements LoadBalancer {
   pick<T extends Endpoint>(candidates: readonly T[], input: BalancerInput = {}): T | undefined {
     const n = candidates.length;
     if (n <= 1) return candidates[0];
-    const inFlight = input.inFlight ?? (() => 0);
+    const inFlight = input.inFlight ?? idle;
     const i = Math.floor(this.random() * n);
     let j = Math.floor(this.random() * (n - 1));
     if (j >= i) j += 1;

@@ -1,10 +1,20 @@
+/** Strings up to this many UTF-16 units are encoded into a reused buffer instead of a new one. */
+const SCRATCH_UNITS = 256;
+// UTF-8 takes at most 3 bytes per UTF-16 unit.
+const scratch = Buffer.allocUnsafe(SCRATCH_UNITS * 3);
+
 /** MurmurHash3 (x86, 32-bit) of a string's UTF-8 bytes: fast, well mixed, stable across runs. */
 export function murmur3(text: string, seed = 0): number {
+  if (text.length <= SCRATCH_UNITS) return murmur3Bytes(scratch, scratch.write(text, 0, 'utf8'), seed);
   const bytes = Buffer.from(text, 'utf8');
+  return murmur3Bytes(bytes, bytes.length, seed);
+}
+
+function murmur3Bytes(bytes: Buffer, length: number, seed: number): number {
   let h = seed >>> 0;
   const c1 = 0xcc9e2d51;
   const c2 = 0x1b873593;
-  const blocks = bytes.length >>> 2;
+  const blocks = length >>> 2;
   for (let i = 0; i < blocks; i++) {
     let k = bytes.readUInt32LE(i * 4);
     k = Math.imul(k, c1);
@@ -16,7 +26,7 @@ export function murmur3(text: string, seed = 0): number {
   }
   let k = 0;
   const tail = blocks * 4;
-  const rest = bytes.length & 3;
+  const rest = length & 3;
   if (rest > 0) {
     if (rest === 3) k ^= bytes[tail + 2] << 16;
     if (rest >= 2) k ^= bytes[tail + 1] << 8;
@@ -26,7 +36,7 @@ export function murmur3(text: string, seed = 0): number {
     k = Math.imul(k, c2);
     h ^= k;
   }
-  h ^= bytes.length;
+  h ^= length;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

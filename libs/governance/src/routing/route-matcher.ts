@@ -1,5 +1,6 @@
 import type { Destination, Policy, RouteMatch } from '../schema/policy-schema';
 import type { RequestContext } from '../model/endpoint';
+import { lowerCaseName } from './header-names';
 
 /** The destinations a request goes to, and which route chose them (null: the default). */
 export interface RouteSelection {
@@ -7,6 +8,8 @@ export interface RouteSelection {
   /** null when the policy has no default route: any instance will do. */
   readonly destinations: readonly Destination[] | null;
 }
+
+const hasOwn = Object.prototype.hasOwnProperty;
 
 /** Routes are tried in order; the first whose match holds wins; otherwise the default route. */
 export function selectRoute(policy: Policy, ctx: RequestContext): RouteSelection {
@@ -18,30 +21,38 @@ export function selectRoute(policy: Policy, ctx: RequestContext): RouteSelection
 
 export function routeMatches(match: RouteMatch | undefined, ctx: RequestContext): boolean {
   if (match?.headers) {
-    const headers = lowerCaseKeys(ctx.headers ?? {});
-    for (const [name, value] of Object.entries(match.headers)) {
-      if (headers.get(name.toLowerCase()) !== value) return false;
+    const headers = match.headers;
+    for (const name in headers) {
+      if (!hasOwn.call(headers, name)) continue;
+      if (headerValue(ctx.headers, name) !== headers[name]) return false;
     }
   }
   if (match?.callerMetadata) {
-    const caller = ctx.callerMetadata ?? {};
-    for (const [key, value] of Object.entries(match.callerMetadata)) {
-      if (!Object.prototype.hasOwnProperty.call(caller, key) || caller[key] !== value) return false;
+    const caller = ctx.callerMetadata;
+    const wanted = match.callerMetadata;
+    for (const key in wanted) {
+      if (!hasOwn.call(wanted, key)) continue;
+      if (caller === undefined || !hasOwn.call(caller, key) || caller[key] !== wanted[key]) return false;
     }
   }
   return true;
 }
 
-/** Reads a request header by name, case-insensitively. */
+/**
+ * Reads a request header by name, case-insensitively. When several names differ only in case,
+ * the last one wins; headers whose value is undefined are absent.
+ */
 export function headerValue(
   headers: Readonly<Record<string, string | undefined>> | undefined,
   name: string,
 ): string | undefined {
-  return lowerCaseKeys(headers ?? {}).get(name.toLowerCase());
-}
-
-function lowerCaseKeys(headers: Readonly<Record<string, string | undefined>>): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out.set(k.toLowerCase(), v);
-  return out;
+  if (headers === undefined) return undefined;
+  const wanted = lowerCaseName(name);
+  let found: string | undefined;
+  for (const key in headers) {
+    if (!hasOwn.call(headers, key)) continue;
+    const value = headers[key];
+    if (value !== undefined && (key === wanted || lowerCaseName(key) === wanted)) found = value;
+  }
+  return found;
 }

@@ -1,12 +1,15 @@
 import type { Endpoint } from '../model/endpoint';
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
 /** An instance belongs to a subset when its metadata has every key/value of the subset. */
 export function matchesSubset(
   subset: Readonly<Record<string, string>>,
   metadata: Readonly<Record<string, string>>,
 ): boolean {
-  for (const [key, value] of Object.entries(subset)) {
-    if (!Object.prototype.hasOwnProperty.call(metadata, key) || metadata[key] !== value) return false;
+  for (const key in subset) {
+    if (!hasOwn.call(subset, key)) continue;
+    if (!hasOwn.call(metadata, key) || metadata[key] !== subset[key]) return false;
   }
   return true;
 }

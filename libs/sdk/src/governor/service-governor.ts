@@ -13,6 +13,7 @@ import { CircuitOpenError, NoInstanceError } from '../errors.ts';
 import type { Instance } from '../types.ts';
 
 const NO_BREAKER_PERMIT: CircuitPermit = { success: () => undefined, failure: () => undefined };
+const NO_EXCLUSIONS: ReadonlySet<string> = new Set();
 
 /**
  * Applies one service's policy on the client: routing and load balancing (PolicyRouter), a
@@ -25,6 +26,9 @@ export class ServiceGovernor {
   private policy: Policy;
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly inFlight = new Map<string, number>();
+  /** Ids whose breaker is open or half-open; while empty, no instance needs skipping. */
+  private readonly notClosed = new Set<string>();
+  private readonly pickOptions = { inFlight: (id: string): number => this.inFlight.get(id) ?? 0 };
   private limiter: TokenBucket | undefined;
 
   constructor(
@@ -44,8 +48,10 @@ export class ServiceGovernor {
 
   setPolicy(policy: Policy): void {
     if (JSON.stringify(policy) === JSON.stringify(this.policy)) return;
-    if (JSON.stringify(policy.circuitBreaker) !== JSON.stringify(this.policy.circuitBreaker))
+    if (JSON.stringify(policy.circuitBreaker) !== JSON.stringify(this.policy.circuitBreaker)) {
       this.breakers.clear();
+      this.notClosed.clear();
+    }
     if (JSON.stringify(policy.rateLimit) !== JSON.stringify(this.policy.rateLimit)) {
       this.limiter = policy.rateLimit && new TokenBucket(policy.rateLimit, this.clock);
     }
@@ -57,24 +63,35 @@ export class ServiceGovernor {
    * Picks an instance for a request: instances whose circuit is open (or half-open with its
    * trials taken) and those in `exclude` are skipped.
    */
-  pick(instances: readonly Instance[], ctx: RequestContext, exclude?: ReadonlySet<string>): Instance {
+  pick(
+    instances: readonly Instance[],
+    ctx: RequestContext,
+    exclude: ReadonlySet<string> = NO_EXCLUSIONS,
+  ): Instance {
     if (instances.length === 0)
       throw new NoInstanceError(this.service, 'no healthy, enabled instance registered');
+    // The common case: every circuit closed, nothing excluded. The same array goes to the
+    // router, which then reuses what it worked out for it (subset members per route).
+    if (exclude.size === 0 && this.notClosed.size === 0) {
+      const chosen = this.router.pick(instances, ctx, this.pickOptions);
+      if (chosen) return chosen.instance;
+      throw new NoInstanceError(this.service, 'no instance matches the policy for this request');
+    }
     const open: string[] = [];
     const candidates = instances.filter((i) => {
-      if (exclude?.has(i.id)) return false;
+      if (exclude.has(i.id)) return false;
       if (this.breaker(i.id)?.canAcquire() === false) {
         open.push(i.id);
         return false;
       }
       return true;
     });
-    const chosen = this.router.pick(candidates, ctx, { inFlight: (id) => this.inFlight.get(id) ?? 0 });
+    const chosen = this.router.pick(candidates, ctx, this.pickOptions);
     if (chosen) return chosen.instance;
     if (
       open.length > 0 &&
       this.routable(
-        instances.filter((i) => !exclude?.has(i.id)),
+        instances.filter((i) => !exclude.has(i.id)),
         ctx,
       )
     ) {
@@ -82,9 +99,7 @@ export class ServiceGovernor {
     }
     throw new NoInstanceError(
       this.service,
-      exclude && exclude.size > 0
-        ? 'no other instance to retry on'
-        : 'no instance matches the policy for this request',
+      exclude.size > 0 ? 'no other instance to retry on' : 'no instance matches the policy for this request',
     );
   }
 
@@ -123,7 +138,12 @@ export class ServiceGovernor {
 
   /** Forgets breakers of instances that left. */
   retain(ids: ReadonlySet<string>): void {
-    for (const id of this.breakers.keys()) if (!ids.has(id)) this.breakers.delete(id);
+    for (const id of this.breakers.keys()) {
+      if (!ids.has(id)) {
+        this.breakers.delete(id);
+        this.notClosed.delete(id);
+      }
+    }
   }
 
   /** The instance's breaker; none when the policy has no circuitBreaker section. */
@@ -131,7 +151,13 @@ export class ServiceGovernor {
     if (!this.policy.circuitBreaker) return undefined;
     let breaker = this.breakers.get(instanceId);
     if (!breaker) {
-      breaker = new CircuitBreaker(this.policy.circuitBreaker, this.clock);
+      const created = new CircuitBreaker(this.policy.circuitBreaker, this.clock, (_from, to) => {
+        // A replaced breaker (new settings, instance gone and back) no longer counts.
+        if (this.breakers.get(instanceId) !== created) return;
+        if (to === 'closed') this.notClosed.delete(instanceId);
+        else this.notClosed.add(instanceId);
+      });
+      breaker = created;
       this.breakers.set(instanceId, breaker);
     }
     return breaker;

@@ -1,0 +1,58 @@
+import { Agent, request } from 'node:http';
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** A keep-alive HTTP/1.1 client for load generation: one socket per request in flight. */
+export class HttpClient {
+  private readonly agent: Agent;
+
+  constructor(
+    private readonly base: string,
+    maxSockets: number,
+  ) {
+    this.agent = new Agent({ keepAlive: true, maxSockets });
+  }
+
+  send(method: string, path: string, body?: unknown): Promise<HttpAnswer> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = request(
+        `${this.base}${path}`,
+        {
+          method,
+          agent: this.agent,
+          headers: payload
+            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+            : {},
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (d: Buffer) => chunks.push(d));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+          );
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  /** Like send, but rejects unless the status is `expected`. */
+  async expect(expected: number, method: string, path: string, body?: unknown): Promise<HttpAnswer> {
+    const answer = await this.send(method, path, body);
+    if (answer.status !== expected)
+      throw new Error(
+        `${method} ${path}: ${answer.status} (expected ${expected}): ${answer.body.slice(0, 300)}`,
+      );
+    return answer;
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

@@ -1,0 +1,429 @@
+import { execFile } from 'node:child_process';
+import { Etcd3 } from 'etcd3';
+import { leaderIndex, rssBytes } from '../../cluster/member-status';
+import { stopAllProcesses } from '../../cluster/processes';
+import {
+  requireEtcd,
+  startStoreCluster,
+  unavailableReason,
+  type StoreCluster,
+  type StoreKind,
+} from '../../cluster/store-cluster';
+import { assertMostlySucceeded, closedLoop } from '../../load';
+import { etcdctlBinary } from '../../machine';
+import { PushProbe } from '../../push-probe';
+import { row, unavailable, type Better, type ResultRow, type Side, type Target } from '../../result';
+import { median, nowMs, summarize } from '../../stats';
+import type { Suite, SuiteContext, SuiteOutcome } from '../../suite';
+import { PASS_FAIL_UNIT } from '../../report';
+
+const MEMBERS = 3;
+const VALUE_BYTES = 256;
+const WRITE_CONCURRENCIES = [1, 64, 500] as const;
+/** Connections the clients share, as etcd's own benchmark tool does with --conns. */
+const MAX_CONNECTIONS = 10;
+const READ_CONCURRENCY = 64;
+/** etcd's default --max-txn-ops: keys per transaction when loading. */
+const LOAD_TXN_OPS = 128;
+const LOAD_CONCURRENCY = 16;
+const WATCH_CLIENTS = 10;
+const ELECTION_POLL_MS = 10;
+const ELECTION_TIMEOUT_MS = 30_000;
+const CHECK_PERF_TIMEOUT_MS = 180_000;
+
+interface Sizes {
+  writeMs: number;
+  readMs: number;
+  watchers: number;
+  watchRounds: number;
+  loadKeys: number;
+  checkPerf: 's' | 'l' | null;
+}
+
+const QUICK: Sizes = {
+  writeMs: 1_000,
+  readMs: 1_000,
+  watchers: 200,
+  watchRounds: 3,
+  loadKeys: 50_000,
+  checkPerf: 's',
+};
+const FULL: Sizes = {
+  writeMs: 8_000,
+  readMs: 5_000,
+  watchers: 10_000,
+  watchRounds: 5,
+  loadKeys: 1_000_000,
+  checkPerf: 'l',
+};
+
+/** One metric as measured on one store: a value, or why there is none. */
+type Measured = Map<string, { value: number | null; note?: string }>;
+
+interface MetricSpec {
+  readonly key: string;
+  readonly metric: string;
+  readonly unit: string;
+  readonly better: Better;
+  readonly target?: Target;
+}
+
+function metricSpecs(sizes: Sizes): MetricSpec[] {
+  const specs: MetricSpec[] = [];
+  for (const c of WRITE_CONCURRENCIES) {
+    specs.push(
+      { key: `write-${c}`, metric: `put ${VALUE_BYTES} B, ${c} clients`, unit: 'writes/s', better: 'higher' },
+      { key: `write-${c}-p50`, metric: `put latency p50, ${c} clients`, unit: 'ms', better: 'lower' },
+      { key: `write-${c}-p99`, metric: `put latency p99, ${c} clients`, unit: 'ms', better: 'lower' },
+    );
+  }
+  specs.push(
+    {
+      key: 'read-lin',
+      metric: `linearizable get, ${READ_CONCURRENCY} clients`,
+      unit: 'reads/s',
+      better: 'higher',
+    },
+    {
+      key: 'read-ser',
+      metric: `serializable get, ${READ_CONCURRENCY} clients`,
+      unit: 'reads/s',
+      better: 'higher',
+    },
+  );
+  if (sizes.checkPerf) {
+    const load = sizes.checkPerf;
+    specs.push(
+      {
+        key: 'perf-throughput',
+        metric: `etcdctl check perf --load=${load}: throughput`,
+        unit: 'writes/s',
+        better: 'higher',
+      },
+      {
+        key: 'perf-slowest',
+        metric: `etcdctl check perf --load=${load}: slowest request`,
+        unit: 'ms',
+        better: 'lower',
+      },
+      {
+        key: 'perf-pass',
+        metric: `etcdctl check perf --load=${load}: verdict`,
+        unit: PASS_FAIL_UNIT,
+        better: 'verdict',
+      },
+    );
+  }
+  specs.push(
+    {
+      key: 'watch-p99',
+      metric: `watch fan-out to ${sizes.watchers} watchers, p99`,
+      unit: 'ms',
+      better: 'lower',
+    },
+    {
+      key: 'watch-last',
+      metric: `watch fan-out to ${sizes.watchers} watchers, last one (median)`,
+      unit: 'ms',
+      better: 'lower',
+    },
+    {
+      key: 'load-rate',
+      metric: `load ${sizes.loadKeys} keys (txns of ${LOAD_TXN_OPS})`,
+      unit: 'keys/s',
+      better: 'higher',
+    },
+    { key: 'count', metric: `range count over ${sizes.loadKeys} keys`, unit: 'ms', better: 'lower' },
+  );
+  for (let m = 1; m <= MEMBERS; m++)
+    specs.push({ key: `rss-${m}`, metric: `RSS member ${m} after the load`, unit: 'MiB', better: 'lower' });
+  specs.push({
+    key: 'election',
+    metric: 'leader re-election after SIGKILL of the leader',
+    unit: 'ms',
+    better: 'lower',
+  });
+  return specs;
+}
+
+export const storeSuite: Suite = {
+  name: 'store',
+  description: `${MEMBERS}-member skyroad-store vs ${MEMBERS}-member etcd: writes at ${WRITE_CONCURRENCIES.join('/')} clients, reads, check perf, watch fan-out, load + count + RSS, re-election`,
+  async run(ctx: SuiteContext): Promise<SuiteOutcome> {
+    requireEtcd();
+    const sizes = { ...(ctx.quick ? QUICK : FULL) };
+    if (!ctx.checkPerf) sizes.checkPerf = null;
+    const notes: string[] = [];
+    const results = new Map<StoreKind, Measured>();
+    const failures = new Map<StoreKind, string>();
+    const labels = new Map<StoreKind, string>();
+    for (const kind of ['etcd', 'skyroad-store'] as const) {
+      if (!ctx.stores.includes(kind)) {
+        notes.push(`${kind}: not run (--stores ${ctx.stores.join(',')}).`);
+        continue;
+      }
+      const missing = unavailableReason(kind);
+      if (missing) {
+        notes.push(`${kind}: not available (${missing}).`);
+        continue;
+      }
+      try {
+        const cluster = await startStoreCluster(kind, { size: MEMBERS, name: `bench-store-${kind}` });
+        labels.set(kind, cluster.label);
+        results.set(kind, await measureStore(cluster, sizes, ctx, kind === 'etcd'));
+      } catch (error) {
+        if (kind === 'etcd') throw error;
+        failures.set(kind, firstAndLastLine(error));
+        notes.push(`skyroad-store: could not be measured (${firstAndLastLine(error)}).`);
+      } finally {
+        await stopAllProcesses();
+      }
+    }
+    const etcdName = labels.get('etcd') ?? `etcd x${MEMBERS}`;
+    const skyName = labels.get('skyroad-store') ?? `skyroad-store x${MEMBERS}`;
+    const side = (kind: StoreKind, name: string, key: string): Side => {
+      const measured = results.get(kind);
+      if (!measured)
+        return unavailable(name, failures.has(kind) ? `${kind} failed` : `${kind} not available`);
+      const m = measured.get(key);
+      if (!m) return unavailable(name, 'not measured');
+      return m.value === null ? unavailable(name, m.note ?? 'failed') : { name, value: m.value };
+    };
+    const rows: ResultRow[] = metricSpecs(sizes).map((spec) =>
+      row({
+        metric: spec.metric,
+        unit: spec.unit,
+        better: spec.better,
+        target: spec.target,
+        competitor: side('etcd', etcdName, spec.key),
+        skyroad: side('skyroad-store', skyName, spec.key),
+      }),
+    );
+    notes.push(
+      `Both clusters: ${MEMBERS} members on loopback, default heartbeat/election (100/1000 ms), durable writes (fsync before acknowledging). Clients: the etcd3 npm client from this process, requests spread over up to ${MAX_CONNECTIONS} connections.`,
+      `Writes: ${sizes.writeMs} ms per concurrency level, a new key per put. Reads: ${sizes.readMs} ms on one key. Watch: ${sizes.watchers} watchers on one prefix over ${WATCH_CLIENTS} clients, ${sizes.watchRounds} puts; latency from just before the put to each watcher's event.`,
+      sizes.checkPerf
+        ? `etcdctl check perf --load=${sizes.checkPerf} (the real etcdctl) against each cluster.`
+        : 'etcdctl check perf skipped (--no-check-perf).',
+    );
+    return { competitor: etcdName, skyroad: skyName, rows, notes };
+  },
+};
+
+/**
+ * Runs every measurement on one cluster. On etcd (the reference) a failure ends the suite;
+ * on skyroad-store a failed measurement is recorded with its reason and the rest go on.
+ */
+async function measureStore(
+  cluster: StoreCluster,
+  sizes: Sizes,
+  ctx: SuiteContext,
+  strict: boolean,
+): Promise<Measured> {
+  const measured: Measured = new Map();
+  const clients = Array.from({ length: MAX_CONNECTIONS }, () => new Etcd3({ hosts: cluster.endpoints }));
+  const client = clients[0];
+  const step = async (what: string, fn: () => Promise<Array<[string, number | null]>>, keys: string[]) => {
+    ctx.log(`store ${cluster.label}: ${what}`);
+    try {
+      for (const [key, value] of await fn()) measured.set(key, { value });
+    } catch (error) {
+      if (strict) throw error;
+      const note = String(error).split('\n')[0].slice(0, 160);
+      for (const key of keys) measured.set(key, { value: null, note });
+    }
+  };
+  const value = Buffer.alloc(VALUE_BYTES, 'x');
+  try {
+    for (const c of WRITE_CONCURRENCIES) {
+      await step(
+        `put, ${c} clients`,
+        async () => {
+          const result = await closedLoop({
+            concurrency: c,
+            durationMs: sizes.writeMs,
+            op: async (seq) => {
+              await clients[seq % Math.min(c, MAX_CONNECTIONS)].put(`bench/write/${c}/${seq}`).value(value);
+            },
+          });
+          assertMostlySucceeded('put', result);
+          return [
+            [`write-${c}`, result.opsPerSecond],
+            [`write-${c}-p50`, result.latency.p50],
+            [`write-${c}-p99`, result.latency.p99],
+          ];
+        },
+        [`write-${c}`, `write-${c}-p50`, `write-${c}-p99`],
+      );
+    }
+    await client.put('bench/read').value(value);
+    for (const [key, serializable] of [
+      ['read-lin', false],
+      ['read-ser', true],
+    ] as const) {
+      await step(
+        `${serializable ? 'serializable' : 'linearizable'} get`,
+        async () => {
+          const result = await closedLoop({
+            concurrency: READ_CONCURRENCY,
+            durationMs: sizes.readMs,
+            op: async (seq) => {
+              const got = await clients[seq % MAX_CONNECTIONS]
+                .get('bench/read')
+                .serializable(serializable)
+                .buffer();
+              if (got === null) throw new Error('bench/read missing');
+            },
+          });
+          assertMostlySucceeded('get', result);
+          return [[key, result.opsPerSecond]];
+        },
+        [key],
+      );
+    }
+    if (sizes.checkPerf) {
+      const load = sizes.checkPerf;
+      await step(`etcdctl check perf --load=${load}`, () => checkPerf(cluster.endpoints, load), [
+        'perf-throughput',
+        'perf-slowest',
+        'perf-pass',
+      ]);
+    }
+    await step(`watch fan-out to ${sizes.watchers}`, () => watchFanOut(cluster, sizes), [
+      'watch-p99',
+      'watch-last',
+    ]);
+    await step(
+      `load ${sizes.loadKeys} keys, count, RSS`,
+      async () => {
+        const started = nowMs();
+        let next = 0;
+        await Promise.all(
+          Array.from({ length: LOAD_CONCURRENCY }, async (_, w) => {
+            for (;;) {
+              const from = next;
+              if (from >= sizes.loadKeys) return;
+              next += LOAD_TXN_OPS;
+              const success = [];
+              for (let k = from; k < Math.min(sizes.loadKeys, from + LOAD_TXN_OPS); k++)
+                success.push({
+                  request_put: { key: Buffer.from(`bench/load/${String(k).padStart(8, '0')}`), value },
+                });
+              await clients[w % MAX_CONNECTIONS].kv.txn({ compare: [], success, failure: [] });
+            }
+          }),
+        );
+        const rate = (sizes.loadKeys / (nowMs() - started)) * 1000;
+        const times: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          const t0 = nowMs();
+          const n = await client.getAll().prefix('bench/load/').count();
+          times.push(nowMs() - t0);
+          if (n !== sizes.loadKeys) throw new Error(`count says ${n}, loaded ${sizes.loadKeys}`);
+        }
+        const out: Array<[string, number | null]> = [
+          ['load-rate', rate],
+          ['count', median(times)],
+        ];
+        cluster.members.forEach((m, i) => {
+          const rss = rssBytes(m);
+          out.push([`rss-${i + 1}`, rss === null ? null : rss / 2 ** 20]);
+        });
+        return out;
+      },
+      ['load-rate', 'count', ...cluster.members.map((_, i) => `rss-${i + 1}`)],
+    );
+    await step('leader re-election', async () => [['election', await reelection(cluster)]], ['election']);
+  } finally {
+    for (const c of clients) c.close();
+  }
+  return measured;
+}
+
+async function watchFanOut(cluster: StoreCluster, sizes: Sizes): Promise<Array<[string, number]>> {
+  const clients = Array.from({ length: WATCH_CLIENTS }, () => new Etcd3({ hosts: cluster.endpoints }));
+  const writer = new Etcd3({ hosts: cluster.endpoints });
+  const probe = new PushProbe(sizes.watchers);
+  try {
+    const watchers = [];
+    // Created in batches: tens of thousands of create requests at once only measure the queue.
+    for (let from = 0; from < sizes.watchers; from += 500) {
+      const batch = [];
+      for (let i = from; i < Math.min(sizes.watchers, from + 500); i++) {
+        batch.push(
+          clients[i % WATCH_CLIENTS]
+            .watch()
+            .prefix('bench/watch/')
+            .create()
+            .then((w) => w.on('put', (kv) => probe.seen(i, kv.key.toString()))),
+        );
+      }
+      watchers.push(...(await Promise.all(batch)));
+    }
+    const rounds: number[][] = [];
+    for (let r = 0; r < sizes.watchRounds; r++) {
+      const key = `bench/watch/round-${r}`;
+      rounds.push(await probe.round(key, async () => void (await writer.put(key).value('x'))));
+    }
+    await Promise.all(watchers.map((w) => w.cancel().catch(() => undefined)));
+    return [
+      ['watch-p99', summarize(rounds.flat()).p99],
+      ['watch-last', median(rounds.map((r) => summarize(r).max))],
+    ];
+  } finally {
+    writer.close();
+    for (const c of clients) c.close();
+  }
+}
+
+/** Kills the leader with SIGKILL and times until a surviving member reports a new leader. */
+async function reelection(cluster: StoreCluster): Promise<number> {
+  const deadline = Date.now() + ELECTION_TIMEOUT_MS;
+  let leader = -1;
+  while (leader < 0 && Date.now() < deadline) leader = await leaderIndex(cluster.members);
+  if (leader < 0) throw new Error('no member reports itself leader');
+  const old = cluster.members[leader];
+  old.process.kill('SIGKILL');
+  const started = nowMs();
+  await old.process.exited;
+  const survivors = cluster.members.filter((_, i) => i !== leader);
+  while (Date.now() < deadline) {
+    if ((await leaderIndex(survivors)) >= 0) return nowMs() - started;
+    await new Promise((resolve) => setTimeout(resolve, ELECTION_POLL_MS));
+  }
+  throw new Error(`no new leader within ${ELECTION_TIMEOUT_MS} ms`);
+}
+
+/** Runs the real `etcdctl check perf` and reads its verdicts. */
+function checkPerf(endpoints: readonly string[], load: 's' | 'l'): Promise<Array<[string, number]>> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      etcdctlBinary(),
+      [`--endpoints=${endpoints.join(',')}`, 'check', 'perf', `--load=${load}`],
+      { env: { ...process.env, ETCDCTL_API: '3' }, timeout: CHECK_PERF_TIMEOUT_MS, maxBuffer: 16 * 2 ** 20 },
+      (error, stdout, stderr) => {
+        const out = `${stdout}\n${stderr}`;
+        const throughput = /Throughput (?:is|too low:) (\d+(?:\.\d+)?) writes\/s/.exec(out)?.[1];
+        const slowest = /Slowest request took (?:too long: )?(\d+(?:\.\d+)?)s/.exec(out)?.[1];
+        if (throughput === undefined || slowest === undefined) {
+          reject(
+            new Error(`etcdctl check perf gave no verdict: ${(error?.message ?? '') + out.slice(-400)}`),
+          );
+          return;
+        }
+        const pass = /^\s*PASS\s*$/m.test(out) ? 1 : 0;
+        resolve([
+          ['perf-throughput', Number(throughput)],
+          ['perf-slowest', Number(slowest) * 1000],
+          ['perf-pass', pass],
+        ]);
+      },
+    );
+  });
+}
+
+/** An error's first line and, for a process that died, the last line it printed. */
+function firstAndLastLine(error: unknown): string {
+  const lines = String(error).split('\n').filter(Boolean);
+  return lines.length > 1 ? `${lines[0]} ... ${lines[lines.length - 1]}`.slice(0, 400) : (lines[0] ?? '');
+}
