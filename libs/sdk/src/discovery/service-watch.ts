@@ -1,3 +1,4 @@
+import { ROOT_CONTEXT, context } from '@opentelemetry/api';
 import { Backoff, pause } from '../backoff.ts';
 import { RegistryRequestError } from '../errors.ts';
 import type { RegistryClient } from '../registry/registry-client.ts';
@@ -50,7 +51,9 @@ export class ServiceWatch {
   constructor(private readonly options: ServiceWatchOptions) {
     this.firstAttempt = new Promise((resolve) => (this.settleFirst = resolve));
     this.backoff = new Backoff(WATCH_BACKOFF_BASE_MS, WATCH_BACKOFF_MAX_MS, options.random);
-    this.loop = this.run();
+    // The watch outlives whatever call first needed the service: it must not join that
+    // call's trace (a span that lasts as long as the stream would hang off the caller's).
+    this.loop = context.with(ROOT_CONTEXT, () => this.run());
   }
 
   async close(): Promise<void> {
