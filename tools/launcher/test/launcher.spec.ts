@@ -1,46 +1,15 @@
 import { join } from 'node:path';
 import { etcdctl, tcpReachable, useProcessSet, waitFor, type ManagedProcess } from '@skyroad/testkit';
 import { BASE_PORTS } from '../src/topology';
-import { createServer } from 'node:net';
+import { freePortOffset } from './support/platform-ports';
 
 const launcherMain = join(__dirname, '..', 'dist', 'main.js');
-const MAX_OFFSET_ATTEMPTS = 20;
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/** An offset at which every port of the platform is free, so the test never meets a running platform. */
-async function freeOffset(): Promise<number> {
-  const ports = [
-    ...BASE_PORTS.primaryClient,
-    ...BASE_PORTS.primaryPeer,
-    BASE_PORTS.standbyClient,
-    BASE_PORTS.standbyPeer,
-    BASE_PORTS.registry,
-    BASE_PORTS.console,
-    BASE_PORTS.demoFirst,
-    BASE_PORTS.demoFirst + 1,
-    BASE_PORTS.demoFirst + 2,
-    BASE_PORTS.demoFirst + 3,
-  ];
-  for (let attempt = 0; attempt < MAX_OFFSET_ATTEMPTS; attempt++) {
-    const offset = 10_000 + Math.floor(Math.random() * 10_000);
-    const free = await Promise.all(ports.map((p) => portFree(p + offset)));
-    if (free.every(Boolean)) return offset;
-  }
-  throw new Error('no port offset with every platform port free');
-}
 
 describe('npm start (launcher) with the store clusters on etcd', () => {
   const processes = useProcessSet();
 
   it('brings up the primary and standby clusters, keeps data across runs, and frees every port on SIGINT', async () => {
-    const offset = await freeOffset();
+    const offset = await freePortOffset();
     const dataDir = processes.tempDir('launcher-data-');
     const start = async (): Promise<ManagedProcess> => {
       const launcher = await processes.spawn({

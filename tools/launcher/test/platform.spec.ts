@@ -1,38 +1,9 @@
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { httpOk, tcpReachable, useProcessSet, waitFor } from '@skyroad/testkit';
 import { BASE_PORTS } from '../src/topology';
+import { freePortOffset, PLATFORM_PORTS } from './support/platform-ports';
 
 const launcherMain = join(__dirname, '..', 'dist', 'main.js');
-const MAX_OFFSET_ATTEMPTS = 20;
-const PLATFORM_PORTS = [
-  ...BASE_PORTS.primaryClient,
-  ...BASE_PORTS.primaryPeer,
-  BASE_PORTS.standbyClient,
-  BASE_PORTS.standbyPeer,
-  BASE_PORTS.registry,
-  BASE_PORTS.console,
-  BASE_PORTS.demoFirst,
-  BASE_PORTS.demoFirst + 1,
-  BASE_PORTS.demoFirst + 2,
-  BASE_PORTS.demoFirst + 3,
-];
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-async function freeOffset(): Promise<number> {
-  for (let attempt = 0; attempt < MAX_OFFSET_ATTEMPTS; attempt++) {
-    const offset = 10_000 + Math.floor(Math.random() * 10_000);
-    if ((await Promise.all(PLATFORM_PORTS.map((p) => portFree(p + offset)))).every(Boolean)) return offset;
-  }
-  throw new Error('no port offset with every platform port free');
-}
 
 interface OrderReply {
   payment: { version: string };
@@ -42,7 +13,7 @@ describe('npm start: the whole platform on skyroad-store', () => {
   const processes = useProcessSet();
 
   it('starts stores, registry, console and demo services; a policy change moves traffic; Ctrl-C frees every port', async () => {
-    const offset = await freeOffset();
+    const offset = await freePortOffset();
     const at = (port: number) => `http://127.0.0.1:${port + offset}`;
     const launcher = await processes.spawn({
       name: 'launcher',
