@@ -37,8 +37,8 @@ export interface RaftNodeOptions {
 
 /** What the node loop hands to the server, in log order. */
 export interface ApplyTarget {
-  /** Committed entries in log order (none already applied). */
-  applyEntries(entries: Entry[]): void;
+  /** Committed entries in log order (none already applied); resolves once they are applied. */
+  applyEntries(entries: Entry[]): Promise<void>;
   /** Replaces the whole state with a snapshot the leader sent. */
   restoreSnapshot(snapshot: Snapshot): Promise<void>;
   /** The state to put into a Raft snapshot at the current applied index. */
@@ -274,7 +274,7 @@ export class RaftNode {
     this.target.send(rd.messagesAfterPersist);
     const fresh = rd.committedEntries.filter((e) => e.index > this.applied);
     if (fresh.length > 0) {
-      this.target.applyEntries(fresh);
+      await this.target.applyEntries(fresh);
       this.applied = fresh[fresh.length - 1].index;
     }
     this.options.metrics.proposalsApplied.set(this.applied);

@@ -227,23 +227,27 @@ export class Member implements ApplyTarget {
 
   // ---- ApplyTarget ----
 
-  applyEntries(entries: Entry[]): void {
+  async applyEntries(entries: Entry[]): Promise<void> {
     let batch: Entry[] = [];
-    const flush = () => {
+    const flush = async () => {
       if (batch.length === 0) return;
+      // A defragment or snapshot restore swaps the backend file; applying meanwhile would be
+      // refused (BackendBusyError) and stop the member, so the loop waits for it instead.
+      await this.engine.writable();
       const results = this.engine.applier.applyEntries(batch);
       for (const r of results) if (r?.requestId) this.waits.trigger(r.requestId, r);
       batch = [];
     };
     for (const entry of entries) {
       if (entry.type === EntryType.ConfChange) {
-        flush();
+        await flush();
+        await this.engine.writable();
         this.applyConfChange(entry);
       } else {
         batch.push(entry);
       }
     }
-    flush();
+    await flush();
     this.reads.onApplied();
     this.options.metrics.proposalsPending.set(this.waits.size);
   }
