@@ -78,6 +78,15 @@ it('restarts the whole cluster after kill -9 from snapshots and WAL, losing no a
     });
     expect(new Set(out.stdout.split('\n').filter(Boolean))).toEqual(new Set(acknowledged));
   }
-  const list = (await etcdctl(cluster.endpoints, ['member', 'list'])).stdout;
-  for (const m of cluster.members) expect(list).toContain(`${m.name}, ${m.peerUrl}, ${m.clientUrl}`);
+  // Each member publishes its name and client URLs through Raft after it starts (as etcd does),
+  // so the list is complete once the restarted members have published again.
+  const expected = cluster.members.map((m) => `${m.name}, ${m.peerUrl}, ${m.clientUrl}`);
+  const list = await waitFor(
+    async () => {
+      const out = (await etcdctl(cluster.endpoints, ['member', 'list'])).stdout;
+      return expected.every((line) => out.includes(line)) ? out : undefined;
+    },
+    { timeoutMs: 20_000, what: 'every member published after the restart' },
+  );
+  for (const line of expected) expect(list).toContain(line);
 }, 120_000);
