@@ -41,6 +41,15 @@ describe('cluster facts', () => {
     });
   });
 
+  it("reads the registry's own L1/L2 hit and miss counters", () => {
+    const samples = parsePrometheusText(
+      'skyroad_registry_l1_hits_total 3\nskyroad_registry_l1_misses_total 1\nskyroad_registry_l2_hits_total 0\nskyroad_registry_l2_misses_total 0',
+    );
+    const facts = Object.fromEntries(clusterFacts(undefined, samples).map((f) => [f.label, f.value]));
+    expect(facts['L1 cache hit rate']).toBe('75.0%');
+    expect(facts['L2 cache hit rate']).toBe('no lookups yet');
+  });
+
   it('says unknown for everything when the registry gives nothing', () => {
     expect(clusterFacts(undefined, []).every((f) => f.value === 'unknown')).toBe(true);
   });

@@ -210,5 +210,55 @@ it('shows the cluster as the registry reports it', async () => {
   // What the registry does not report is said to be unknown, never made up.
   expect(await page.locator('[data-fact="Raft term"] .value').innerText()).toMatch(/^(\d+|unknown)$/);
   expect(await page.locator('[data-fact="Store revision"] .value').innerText()).toMatch(/^\d+$/);
+
+  // The store cluster as its members describe it (GET /v1/cluster): one etcd member, the leader.
+  expect(await page.locator('[data-testid="primary-reachable"]').innerText()).toBe('reachable');
+  const members = page.getByRole('table', { name: 'Store members (primary)' });
+  expect(await members.locator('tbody tr').count()).toBe(1);
+  expect(await members.locator('tbody tr').first().innerText()).toContain('leader');
+  expect(await page.locator('[data-store-fact="Raft term"] .value').innerText()).toMatch(/^\d+$/);
+  expect(await page.locator('[data-store-fact="Raft index"] .value').innerText()).toMatch(/^\d+$/);
+  expect(await page.locator('[data-store-fact="DB size"] .value').innerText()).toMatch(/\d (KiB|MiB|GiB)$/);
+  expect(await page.locator('[data-fact="Store leader"] .value').innerText()).not.toBe('unknown');
+
+  // Heartbeats while the page polls /metrics: the heartbeat chart gets rates above zero.
+  const heartbeat = (id: string) =>
+    registryCall(
+      platform.registryUrl,
+      'PUT',
+      `/v1/namespaces/default/services/orders/instances/${id}/heartbeat`,
+    );
+  let beating = true;
+  const beats = (async () => {
+    while (beating) {
+      await Promise.all([
+        ...[ids['v1a'], ids['v2a']].map((id) => heartbeat(id)),
+        registryCall(platform.registryUrl, 'GET', '/v1/namespaces/default/services/orders/instances'),
+      ]);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+  try {
+    const chart = page.locator('[data-chart="Heartbeats"]');
+    await page.waitForFunction(
+      () => {
+        const figure = document.querySelector('[data-chart="Heartbeats"]');
+        const latest = figure?.querySelector('[data-latest="rate"]')?.textContent ?? '';
+        return Number(figure?.getAttribute('data-points')) >= 2 && parseFloat(latest) > 0;
+      },
+      undefined,
+      { timeout: 20_000 },
+    );
+    expect(await chart.locator('circle.point').count()).toBeGreaterThanOrEqual(2);
+    expect(await chart.locator('polyline').count()).toBe(1);
+    const instances = page.locator('[data-chart="Instances"]');
+    expect(Number(await instances.getAttribute('data-points'))).toBeGreaterThanOrEqual(2);
+    expect(await instances.locator('[data-latest="total"]').innerText()).toBe('4');
+    const discovery = page.locator('[data-chart="Discovery"]');
+    expect(Number(await discovery.getAttribute('data-points'))).toBeGreaterThanOrEqual(2);
+  } finally {
+    beating = false;
+    await beats;
+  }
   await screenshot(page, 'cluster');
 });

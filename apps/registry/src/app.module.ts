@@ -5,6 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AuditModule } from './audit/audit.module';
+import { ClusterModule } from './cluster/cluster.module';
 import { CoreModule } from './core/core.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -62,6 +63,7 @@ export class AppModule {
         WatchModule,
         AuditModule,
         HealthModule,
+        ClusterModule,
       ],
     };
   }

@@ -1,4 +1,4 @@
-import { freePort, httpOk, useProcessSet, waitFor } from '@skyroad/testkit';
+import { freePorts, httpOk, useProcessSet, waitFor } from '@skyroad/testkit';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,6 +43,8 @@ describe('the skyroad-registry binary', () => {
       '--store-endpoints',
       '--standby-store-endpoints',
       '--redis-url',
+      '--redis-key-prefix',
+      '--failover-after-ms',
       '--database-url',
     ]) {
       expect(result.stdout).toContain(flag);
@@ -73,7 +75,7 @@ describe('the skyroad-registry binary', () => {
 
   it('serves with flags and environment variables, and stops cleanly on SIGTERM, ending watch streams', async () => {
     const { endpoints } = await startTestStore(processes, 'regbin');
-    const port = await freePort();
+    const [port, standbyPort] = await freePorts(2);
     const url = `http://127.0.0.1:${port}`;
     const registry = await processes.spawn({
       name: 'registry',
@@ -84,8 +86,9 @@ describe('the skyroad-registry binary', () => {
         String(port),
         '--store-endpoints',
         endpoints.join(','),
+        // A standby that does not answer: the mirror waits for it, failover never picks it.
         '--standby-store-endpoints',
-        endpoints[0],
+        `http://127.0.0.1:${standbyPort}`,
       ],
       env: {
         SKYROAD_DATABASE_URL: `sqlite:${join(processes.tempDir('regbin-db-'), 'registry.sqlite')}`,
@@ -98,7 +101,7 @@ describe('the skyroad-registry binary', () => {
     expect(ready.body).toMatchObject({
       ready: true,
       serving: 'primary',
-      standby: { configured: true, endpoints: [endpoints[0]] },
+      standby: { configured: true, endpoints: [`http://127.0.0.1:${standbyPort}`], failover: 'on' },
       cache: { l2: { configured: true } },
     });
     const svc = `${url}/v1/namespaces/default/services/bin`;

@@ -37,3 +37,35 @@ export {
   REGISTRY_MIGRATIONS,
 } from './persistence/database';
 export { identityFromAuthorization, ANONYMOUS } from './auth/identity';
+export {
+  RedisL2Cache,
+  defaultL2KeyPrefix,
+  type L2State,
+  type L2Stats,
+  type L2Group,
+} from './cache/redis-l2-cache';
+export type { GroupSnapshot, CachePublisher } from './cache/key-space-cache';
+export type { L2Reader, DiscoveryStats } from './instances/instance-registry';
+export { HeartbeatTimes } from './instances/heartbeat-times';
+export {
+  DegradedMode,
+  DEFAULT_FAILOVER_AFTER_MS,
+  SELF_PRESERVATION_MAX_LAPSED_RATIO,
+  STORE_PROBE_INTERVAL_MS,
+  type DegradedStatus,
+  type DegradedStats,
+} from './availability/degraded-mode';
+export { DegradedJournal, type JournalEntry, type JournalBackend } from './availability/journal';
+export { FailoverStore, type StoreRole } from './availability/failover-store';
+export {
+  StandbyMirror,
+  MIRROR_CHECKPOINT_KEY,
+  MIRROR_LEADER_KEY,
+  type MirrorState,
+} from './availability/standby-mirror';
+export {
+  FailoverSwitch,
+  FAILBACK_HEALTHY_FACTOR,
+  type FailoverStats,
+  type FailoverStatus,
+} from './availability/failover-switch';

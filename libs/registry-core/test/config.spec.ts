@@ -8,9 +8,41 @@ describe('parseRegistryConfig', () => {
       port: 7070,
       storeEndpoints: ['http://127.0.0.1:2379'],
       standbyStoreEndpoints: [],
+      failoverAfterMs: 3_000,
       databaseUrl: 'sqlite:.data/registry.sqlite',
       insecureAllowAnonymous: false,
     });
+  });
+
+  it('reads the availability flags and refuses a standby that is the primary, or an absurd failover delay', () => {
+    const ok = parseRegistryConfig(['--failover-after-ms', '1500', '--redis-key-prefix', 'prod:l2:'], {});
+    expect(ok.kind === 'config' && [ok.config.failoverAfterMs, ok.config.redisKeyPrefix]).toEqual([
+      1_500,
+      'prod:l2:',
+    ]);
+    const cluster = parseRegistryConfig(['--redis-cluster', '--redis-url', 'redis://n1:7000'], {});
+    expect(cluster.kind === 'config' && cluster.config.redisCluster).toBe(true);
+    expect(parseRegistryConfig([], { SKYROAD_REDIS_CLUSTER: '1' }).kind).toBe('error');
+    const env = parseRegistryConfig([], { SKYROAD_FAILOVER_AFTER_MS: '4000' });
+    expect(env.kind === 'config' && env.config.failoverAfterMs).toBe(4_000);
+    const bad = parseRegistryConfig(
+      [
+        '--store-endpoints',
+        'http://a:1,http://b:2',
+        '--standby-store-endpoints',
+        'http://b:2',
+        '--failover-after-ms',
+        '10',
+        '--redis-key-prefix',
+        'has space',
+      ],
+      {},
+    );
+    expect(bad.kind).toBe('error');
+    const errors = bad.kind === 'error' ? bad.errors.join('\n') : '';
+    expect(errors).toMatch(/--standby-store-endpoints: http:\/\/b:2 is also a primary endpoint/);
+    expect(errors).toMatch(/--failover-after-ms: "10"/);
+    expect(errors).toMatch(/--redis-key-prefix/);
   });
 
   it('turns on anonymous access off loopback only when asked to, by flag or env', () => {
@@ -39,6 +71,7 @@ describe('parseRegistryConfig', () => {
         storeEndpoints: ['http://a:1', 'http://b:2'],
         standbyStoreEndpoints: ['http://c:3'],
         redisUrl: 'redis://r:6379',
+        failoverAfterMs: 3_000,
         databaseUrl: 'postgres://u@db/registry',
         insecureAllowAnonymous: false,
       },

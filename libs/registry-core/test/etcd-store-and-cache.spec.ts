@@ -56,7 +56,7 @@ describe('EtcdRegistryStore and KeySpaceCache on real etcd', () => {
     await store.compareAndPut('/skyroad/registry/ns/svc/before', 'b', 0);
     const cache = new KeySpaceCache(store, '/skyroad/registry/', 3);
     const seen: KeyEvent[] = [];
-    cache.subscribe({ onEvents: (events) => seen.push(...events), onReset: () => undefined });
+    cache.subscribe({ onEvents: (events) => seen.push(...events) });
     await cache.start();
     try {
       expect(cache.state).toBe('synced');

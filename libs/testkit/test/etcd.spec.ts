@@ -31,6 +31,8 @@ describe('startEtcdCluster (real etcd)', () => {
 
   it('surfaces etcdctl errors with their message', async () => {
     const cluster = await startEtcdCluster(processes, { name: 'tkerr' });
-    await expect(etcdctl(cluster.endpoints, ['lease', 'revoke', '1234abcd'])).rejects.toThrow(/lease not found/);
+    await expect(etcdctl(cluster.endpoints, ['lease', 'revoke', '1234abcd'])).rejects.toThrow(
+      /lease not found/,
+    );
   });
 });

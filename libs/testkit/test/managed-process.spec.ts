@@ -1,7 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, httpOk, ManagedProcess, ProcessSet, registeredGroups, tcpReachable, waitFor } from '../src';
+import {
+  freePort,
+  httpOk,
+  ManagedProcess,
+  ProcessSet,
+  registeredGroups,
+  tcpReachable,
+  waitFor,
+} from '../src';
 
 /** A real HTTP server in a child process that also forks a grandchild (to test group kills). */
 const SERVER_SOURCE = `
@@ -49,7 +57,9 @@ describe('ManagedProcess', () => {
     const { proc, port } = await startServer();
     expect(proc.running).toBe(true);
     expect(registeredGroups()).toContain(proc.pid);
-    const grandchild = await waitFor(() => (/grandchild \d+/.test(proc.logTail()) ? grandchildPid(proc) : undefined));
+    const grandchild = await waitFor(() =>
+      /grandchild \d+/.test(proc.logTail()) ? grandchildPid(proc) : undefined,
+    );
     expect(alive(grandchild)).toBe(true);
 
     const status = await proc.stop();

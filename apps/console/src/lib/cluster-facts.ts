@@ -1,10 +1,11 @@
 import { findSample, flatten, sumSamples, type Sample } from './prometheus';
+import type { StoreCluster } from './registry-types';
 
 /** One thing the cluster page shows, found in /ready (JSON) or /metrics, else "unknown". */
 export interface ClusterFact {
   label: string;
   value: string;
-  source: 'ready' | 'metrics' | 'unknown';
+  source: 'store' | 'ready' | 'metrics' | 'unknown';
 }
 
 interface FactSpec {
@@ -16,7 +17,7 @@ interface FactSpec {
   format?: (value: number) => string;
 }
 
-const bytes = (n: number) =>
+export const bytes = (n: number) =>
   n >= 1 << 30
     ? `${(n / (1 << 30)).toFixed(2)} GiB`
     : n >= 1 << 20
@@ -68,17 +69,54 @@ const FACTS: FactSpec[] = [
 function hitRate(samples: readonly Sample[], layer: 'l1' | 'l2'): string | undefined {
   const ratio = findSample(samples, [new RegExp(`cache_${layer}_hit_(ratio|rate)$`)]);
   if (ratio) return percent(ratio.value);
-  const hitsName = samples.find((s) => new RegExp(`cache_${layer}_hits_total$`).test(s.name))?.name;
-  const missesName = samples.find((s) => new RegExp(`cache_${layer}_misses_total$`).test(s.name))?.name;
+  const hitsName = samples.find((s) =>
+    new RegExp(`(cache_|registry_)${layer}_hits_total$`).test(s.name),
+  )?.name;
+  const missesName = samples.find((s) =>
+    new RegExp(`(cache_|registry_)${layer}_misses_total$`).test(s.name),
+  )?.name;
   const hits = hitsName ? sumSamples(samples, hitsName) : undefined;
   const misses = missesName ? sumSamples(samples, missesName) : undefined;
   if (hits === undefined || misses === undefined) return undefined;
   return hits + misses === 0 ? 'no lookups yet' : percent(hits / (hits + misses));
 }
 
-export function clusterFacts(ready: unknown, samples: readonly Sample[]): ClusterFact[] {
+/** What GET /v1/cluster says of a fact, when the store cluster answered. */
+function fromStore(label: string, store: StoreCluster | undefined): string | undefined {
+  if (!store?.reachable) return undefined;
+  switch (label) {
+    case 'Store leader': {
+      const leader = store.members.find((m) => m.isLeader);
+      return leader ? `${leader.name || leader.id} (${leader.id})` : store.leaderId;
+    }
+    case 'Store members':
+      return store.members.length > 0
+        ? `${store.members.length}: ${store.members.map((m) => m.name || m.id).join(', ')}`
+        : undefined;
+    case 'Raft term':
+      return store.raftTerm === undefined ? undefined : String(store.raftTerm);
+    case 'Raft index':
+      return store.raftIndex === undefined ? undefined : String(store.raftIndex);
+    case 'DB size':
+      return store.dbSize === undefined ? undefined : bytes(store.dbSize);
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The facts the cluster page shows: from the store cluster's own report (GET /v1/cluster) when
+ * there is one, else from /ready, else from /metrics, else "unknown".
+ */
+export function clusterFacts(
+  ready: unknown,
+  samples: readonly Sample[],
+  store?: StoreCluster,
+): ClusterFact[] {
   const readyEntries = ready === undefined ? [] : flatten(ready);
   const facts = FACTS.map((spec): ClusterFact => {
+    const reported = fromStore(spec.label, store);
+    if (reported !== undefined) return { label: spec.label, value: reported, source: 'store' };
     for (const key of spec.readyKeys) {
       const entry = readyEntries.find(([k]) => key.test(k));
       if (entry) return { label: spec.label, value: entry[1], source: 'ready' };

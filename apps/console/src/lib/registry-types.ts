@@ -58,3 +58,47 @@ export interface Me {
 
 /** Names of namespaces and services (docs/registry-api.md): safe in a URL path segment. */
 export const NAME_PATTERN = /^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/;
+
+/** GET /v1/cluster: one store cluster as its members describe it. */
+export interface StoreMember {
+  id: string;
+  name: string;
+  peerURLs: string[];
+  clientURLs: string[];
+  isLearner: boolean;
+  isLeader: boolean;
+}
+
+export interface StoreEndpointStatus {
+  endpoint: string;
+  reachable: boolean;
+  error?: string;
+  memberId?: string;
+  leaderId?: string;
+  raftTerm?: number;
+  raftIndex?: number;
+  dbSize?: number;
+  revision?: number;
+  version?: string;
+}
+
+export interface StoreCluster {
+  role: 'primary' | 'standby';
+  endpoints: string[];
+  reachable: boolean;
+  error?: string;
+  clusterId?: string;
+  leaderId?: string;
+  raftTerm?: number;
+  raftIndex?: number;
+  dbSize?: number;
+  revision?: number;
+  version?: string;
+  members: StoreMember[];
+  endpointStatus: StoreEndpointStatus[];
+}
+
+export interface ClusterReport {
+  primary: StoreCluster;
+  standby?: StoreCluster;
+}

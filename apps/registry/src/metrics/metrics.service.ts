@@ -54,6 +54,19 @@ export class MetricsService {
     });
   }
 
+  /** Counters kept by the registry's logic (plain numbers) and read when scraped. */
+  addCollectedCounter(name: string, help: string, read: () => number): void {
+    new Counter({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  }
+
   observeStoreCall = (operation: string, seconds: number, ok: boolean): void => {
     this.storeDuration.observe({ operation, outcome: ok ? 'ok' : 'error' }, seconds);
   };

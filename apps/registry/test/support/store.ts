@@ -1,6 +1,7 @@
 import { httpOk, startEtcdCluster, type ProcessSet } from '@skyroad/testkit';
 import { freePorts } from '@skyroad/testkit';
 import { join } from 'node:path';
+import { restartEtcdMember } from './etcd-restart';
 
 /**
  * The store the registry suites run on, chosen by SKYROAD_TEST_REGISTRY_STORE:
@@ -13,6 +14,8 @@ export interface TestStore {
   endpoints: string[];
   /** Kills the store (SIGKILL), when this suite started it; undefined for an external store. */
   kill?: () => Promise<void>;
+  /** Starts a killed store again from its data, on the same ports (one-member stores only). */
+  restart?: () => Promise<void>;
 }
 
 export async function startTestStore(processes: ProcessSet, name: string): Promise<TestStore> {
@@ -23,6 +26,9 @@ export async function startTestStore(processes: ProcessSet, name: string): Promi
       endpoints: cluster.endpoints,
       kill: async () => {
         await Promise.all(cluster.members.map((m) => m.process.kill('SIGKILL')));
+      },
+      restart: async () => {
+        await restartEtcdMember(processes, cluster.members[0]);
       },
     };
   }
@@ -36,34 +42,40 @@ export async function startTestStore(processes: ProcessSet, name: string): Promi
     const [client, peer] = await freePorts(2);
     const clientUrl = `http://127.0.0.1:${client}`;
     const peerUrl = `http://127.0.0.1:${peer}`;
-    const member = await processes.spawn({
-      name: `${name}-store`,
-      command: process.execPath,
-      args: [
-        join(__dirname, '../../../store/bin/skyroad-store.js'),
-        '--name',
-        name,
-        '--data-dir',
-        join(processes.tempDir(`${name}-store-`), 'data'),
-        '--listen-client-urls',
-        clientUrl,
-        '--advertise-client-urls',
-        clientUrl,
-        '--listen-peer-urls',
-        peerUrl,
-        '--initial-advertise-peer-urls',
-        peerUrl,
-        '--initial-cluster',
-        `${name}=${peerUrl}`,
-        '--initial-cluster-state',
-        'new',
-      ],
-      ready: () => httpOk(`${clientUrl}/health`),
-    });
+    const dataDir = join(processes.tempDir(`${name}-store-`), 'data');
+    const spawn = (suffix: string) =>
+      processes.spawn({
+        name: `${name}-store${suffix}`,
+        command: process.execPath,
+        args: [
+          join(__dirname, '../../../store/bin/skyroad-store.js'),
+          '--name',
+          name,
+          '--data-dir',
+          dataDir,
+          '--listen-client-urls',
+          clientUrl,
+          '--advertise-client-urls',
+          clientUrl,
+          '--listen-peer-urls',
+          peerUrl,
+          '--initial-advertise-peer-urls',
+          peerUrl,
+          '--initial-cluster',
+          `${name}=${peerUrl}`,
+          '--initial-cluster-state',
+          'new',
+        ],
+        ready: () => httpOk(`${clientUrl}/health`),
+      });
+    let member = await spawn('');
     return {
       endpoints: [clientUrl],
       kill: async () => {
         await member.kill('SIGKILL');
+      },
+      restart: async () => {
+        member = await spawn('-restarted');
       },
     };
   }

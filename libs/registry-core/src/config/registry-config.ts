@@ -8,6 +8,12 @@ export interface RegistryConfig {
   standbyStoreEndpoints: string[];
   /** Undefined: the Redis L2 cache is off. */
   redisUrl?: string;
+  /** Prefix of every L2 key; undefined: derived from the primary store's endpoints. */
+  redisKeyPrefix?: string;
+  /** --redis-url names one node of a Redis Cluster (the ioredis Cluster client is used). */
+  redisCluster?: boolean;
+  /** The store is declared lost (failover, else degraded mode) after this long without an answer. */
+  failoverAfterMs: number;
   databaseUrl: string;
   /**
    * Lets requests without a token in on a listener that is not loopback-only. Loopback
@@ -21,11 +27,17 @@ export const DEFAULT_CONFIG: RegistryConfig = {
   port: 7070,
   storeEndpoints: ['http://127.0.0.1:2379'],
   standbyStoreEndpoints: [],
+  failoverAfterMs: 3_000,
   databaseUrl: 'sqlite:.data/registry.sqlite',
   insecureAllowAnonymous: false,
 };
 
+/** Bounds of --failover-after-ms. */
+export const MIN_FAILOVER_AFTER_MS = 500;
+export const MAX_FAILOVER_AFTER_MS = 600_000;
+
 const INSECURE_ALLOW_ANONYMOUS_ENV = 'SKYROAD_INSECURE_ALLOW_ANONYMOUS';
+const REDIS_CLUSTER_ENV = 'SKYROAD_REDIS_CLUSTER';
 
 interface FlagSpec {
   flag: string;
@@ -35,7 +47,14 @@ interface FlagSpec {
 }
 
 const FLAGS: Record<
-  'port' | 'host' | 'store-endpoints' | 'standby-store-endpoints' | 'redis-url' | 'database-url',
+  | 'port'
+  | 'host'
+  | 'store-endpoints'
+  | 'standby-store-endpoints'
+  | 'redis-url'
+  | 'redis-key-prefix'
+  | 'failover-after-ms'
+  | 'database-url',
   FlagSpec
 > = {
   port: {
@@ -68,6 +87,19 @@ const FLAGS: Record<
     description: 'Redis for the L2 cache (redis:// or rediss://)',
     default: 'none (L2 off)',
   },
+  'redis-key-prefix': {
+    flag: 'redis-key-prefix',
+    env: 'SKYROAD_REDIS_KEY_PREFIX',
+    description: 'prefix of the L2 keys in Redis (registries of one cluster share it)',
+    default: 'skyroad:l2:<hash of the sorted --store-endpoints>:',
+  },
+  'failover-after-ms': {
+    flag: 'failover-after-ms',
+    env: 'SKYROAD_FAILOVER_AFTER_MS',
+    description:
+      'the store is lost (switch to the standby, else degraded mode) after this long without an answer',
+    default: '3000',
+  },
   'database-url': {
     flag: 'database-url',
     env: 'SKYROAD_DATABASE_URL',
@@ -84,6 +116,8 @@ export const USAGE = [
   ...Object.values(FLAGS).map(
     (f) => `  --${f.flag.padEnd(26)} ${f.description}\n  ${''.padEnd(28)} env ${f.env}, default ${f.default}`,
   ),
+  `  --${'redis-cluster'.padEnd(26)} --redis-url is one node of a Redis Cluster`,
+  `  ${''.padEnd(28)} env ${REDIS_CLUSTER_ENV}=1, default off (standalone Redis)`,
   `  --${'insecure-allow-anonymous'.padEnd(26)} allow requests without a token on a non-loopback --host`,
   `  ${''.padEnd(28)} env ${INSECURE_ALLOW_ANONYMOUS_ENV}=1, default off (tokens required off loopback)`,
   `  --${'help'.padEnd(26)} print this help and exit`,
@@ -132,6 +166,7 @@ export function parseRegistryConfig(argv: string[], env: NodeJS.ProcessEnv): Con
         ...options,
         help: { type: 'boolean', short: 'h' },
         'insecure-allow-anonymous': { type: 'boolean' },
+        'redis-cluster': { type: 'boolean' },
       },
       strict: true,
       allowPositionals: false,
@@ -164,13 +199,42 @@ export function parseRegistryConfig(argv: string[], env: NodeJS.ProcessEnv): Con
   const store = pick('store-endpoints');
   if (store !== undefined) config.storeEndpoints = parseEndpoints('store-endpoints', store, errors);
   const standby = pick('standby-store-endpoints');
-  if (standby !== undefined)
+  if (standby !== undefined) {
     config.standbyStoreEndpoints = parseEndpoints('standby-store-endpoints', standby, errors);
+    // Mirroring a cluster onto itself would strip the leases of its own instances.
+    const shared = config.standbyStoreEndpoints.filter((e) => config.storeEndpoints.includes(e));
+    if (shared.length > 0)
+      errors.push(
+        `--standby-store-endpoints: ${shared.join(', ')} is also a primary endpoint; the standby is another cluster`,
+      );
+  }
   const redis = pick('redis-url');
   if (redis !== undefined) {
     if (!/^rediss?:\/\/[^\s]+$/.test(redis))
       errors.push(`--redis-url: "${redis}" is not a redis:// or rediss:// URL`);
     else config.redisUrl = redis;
+  }
+  const failoverAfter = pick('failover-after-ms');
+  if (failoverAfter !== undefined) {
+    const ms = Number(failoverAfter);
+    if (!/^\d{1,9}$/.test(failoverAfter) || ms < MIN_FAILOVER_AFTER_MS || ms > MAX_FAILOVER_AFTER_MS)
+      errors.push(
+        `--failover-after-ms: "${failoverAfter}" is not a number of milliseconds (${MIN_FAILOVER_AFTER_MS}-${MAX_FAILOVER_AFTER_MS})`,
+      );
+    else config.failoverAfterMs = ms;
+  }
+  const keyPrefix = pick('redis-key-prefix');
+  if (keyPrefix !== undefined) {
+    if (!/^[\x21-\x7e]{1,128}$/.test(keyPrefix) || /[{}]/.test(keyPrefix))
+      errors.push(
+        `--redis-key-prefix: "${keyPrefix}" must be 1-128 printable characters without spaces or braces`,
+      );
+    else config.redisKeyPrefix = keyPrefix;
+  }
+  if (values['redis-cluster'] === true || ['1', 'true', 'yes'].includes(env[REDIS_CLUSTER_ENV] ?? '')) {
+    if (config.redisUrl === undefined)
+      errors.push('--redis-cluster: needs --redis-url (a node of the cluster)');
+    else config.redisCluster = true;
   }
   config.insecureAllowAnonymous =
     values['insecure-allow-anonymous'] === true ||

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { KeySpaceCache } from '../cache/key-space-cache';
-import { ConflictError, NotFoundError, UnavailableError } from '../errors';
+import type { L2Group } from '../cache/redis-l2-cache';
+import type { DegradedMode } from '../availability/degraded-mode';
+import { HeartbeatTimes } from './heartbeat-times';
+import { ConflictError, NotFoundError, StoreUnavailableError, UnavailableError } from '../errors';
 import {
   NAMESPACES_PREFIX,
   instanceKey,
@@ -51,6 +54,17 @@ export interface InstanceList {
   instances: Instance[];
 }
 
+/** The shared L2 copy, read when L1 cannot answer. */
+export interface L2Reader {
+  readGroup(group: string): Promise<L2Group | undefined>;
+}
+
+/** Discovery answers by where they came from, for metrics. */
+export interface DiscoveryStats {
+  l1Hits: number;
+  l1Misses: number;
+}
+
 /** The id given to an instance registered without one: stable per endpoint, so re-registering replaces. */
 export function defaultInstanceId(service: string, host: string, port: number): string {
   const readable = `${service}-${host}-${port}`;
@@ -66,21 +80,23 @@ export function defaultInstanceId(service: string, host: string, port: number): 
  * writes a key (and never wakes every watcher).
  */
 export class InstanceRegistry {
-  private readonly heartbeats = new Map<string, string>();
   private readonly unsubscribe: () => void;
+  readonly stats: DiscoveryStats = { l1Hits: 0, l1Misses: 0 };
+  private l2: L2Reader | undefined;
+  private degraded: DegradedMode | undefined;
 
   constructor(
     private readonly store: RegistryStore,
     private readonly cache: KeySpaceCache,
     private readonly audit: AuditSink,
     private readonly now: () => Date = () => new Date(),
+    readonly heartbeats: HeartbeatTimes = new HeartbeatTimes(),
   ) {
     // Forget heartbeat times of instances that are gone, so the map stays as big as the registry.
     this.unsubscribe = cache.subscribe({
       onEvents: (events) => {
         for (const event of events) if (event.type === 'DELETE') this.heartbeats.delete(event.key);
       },
-      onReset: () => undefined,
     });
   }
 
@@ -88,10 +104,51 @@ export class InstanceRegistry {
     this.unsubscribe();
   }
 
+  setL2(l2: L2Reader | undefined): void {
+    this.l2 = l2;
+  }
+
+  /** With degraded mode, instance writes the store cannot take are journaled instead of refused. */
+  setDegraded(degraded: DegradedMode | undefined): void {
+    this.degraded = degraded;
+  }
+
+  /**
+   * Runs `viaStore`, or `degraded` when degraded mode is on or the store turns out to be gone
+   * (the store is then declared lost at once, not after the probe's delay).
+   */
+  private async withFallback<T>(viaStore: () => Promise<T>, degraded: () => Promise<T>): Promise<T> {
+    if (!this.degraded) return viaStore();
+    if (this.degraded.active) return degraded();
+    // A store that hangs rather than refuses would hold the call until its deadline: once the
+    // registry declares the store lost, the call is answered the degraded way (the store call may
+    // still land; journal replays are idempotent).
+    const entered = this.degraded.entered();
+    const attempt = viaStore();
+    try {
+      const first = await Promise.race([
+        attempt.then((value) => ({ value })),
+        entered.promise.then(() => undefined),
+      ]);
+      if (first) return first.value;
+      attempt.catch(() => undefined);
+      return degraded();
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      this.degraded.enter();
+      return degraded();
+    } finally {
+      entered.cancel();
+    }
+  }
+
+  /**
+   * Reads are answered from L1 and never reach the store. When the cache follows the store it
+   * first shows this node's own last write; when it lost the store it answers with what it has.
+   */
   private async fresh(): Promise<void> {
-    await this.cache.catchUp(READ_YOUR_WRITES_WAIT_MS);
-    if (this.cache.state !== 'synced')
-      throw new UnavailableError(`the registry cache is ${this.cache.state}`);
+    if (this.cache.state === 'synced') await this.cache.catchUp(READ_YOUR_WRITES_WAIT_MS);
+    if (!this.cache.serving) throw new UnavailableError(`the registry cache is ${this.cache.state}`);
   }
 
   // ---- namespaces
@@ -121,20 +178,79 @@ export class InstanceRegistry {
     return { name, revision: result.revision };
   }
 
-  /** Throws NotFoundError unless the namespace exists. */
-  async requireNamespace(ns: string): Promise<void> {
+  /**
+   * Throws NotFoundError unless the namespace exists. Reads trust the cache; a write also asks
+   * the store, as the cache may lag a namespace just created through another registry node.
+   */
+  async requireNamespace(ns: string, forWrite = false): Promise<void> {
     await this.fresh();
     if (ns === DEFAULT_NAMESPACE) return;
     if (this.cache.get(namespaceKey(ns))) return;
-    // The cache may lag a namespace created through another registry node.
-    if (await this.store.get(namespaceKey(ns))) return;
+    if (forWrite && (await this.store.get(namespaceKey(ns)))) return;
     throw new NotFoundError(`namespace "${ns}" does not exist`);
   }
 
   // ---- instances
 
   async register(ns: string, svc: string, input: RegisterInstanceInput, actor: string): Promise<Instance> {
+    return this.withFallback(
+      () => this.registerInStore(ns, svc, input, actor),
+      () => this.registerDegraded(ns, svc, input, actor),
+    );
+  }
+
+  private async registerDegraded(
+    ns: string,
+    svc: string,
+    input: RegisterInstanceInput,
+    actor: string,
+  ): Promise<Instance> {
+    const degraded = this.degraded as DegradedMode;
     await this.requireNamespace(ns);
+    const id = input.id ?? defaultInstanceId(svc, input.host, input.port);
+    const key = instanceKey(ns, svc, id);
+    const ttl = input.ttl ?? DEFAULT_TTL_SECONDS;
+    const at = this.now().toISOString();
+    const stored: StoredInstance = {
+      id,
+      namespace: ns,
+      service: svc,
+      host: input.host,
+      port: input.port,
+      weight: input.weight ?? DEFAULT_WEIGHT,
+      enabled: true,
+      metadata: input.metadata ?? {},
+      ttl,
+      registeredAt: at,
+      lastHeartbeatAt: at,
+    };
+    const value = encodeInstance(stored);
+    await degraded.record({ op: 'register', key, value, ttl, at });
+    const revision = this.cache.revision;
+    this.cache.applyLocal({
+      type: 'PUT',
+      kv: { key, value, createRevision: revision, modRevision: revision, lease: '0' },
+    });
+    this.heartbeats.note(key, at);
+    const instance = { ...stored, healthy: true, revision };
+    await this.audit.record({
+      actor,
+      action: 'instance.register',
+      namespace: ns,
+      service: svc,
+      target: id,
+      detail: { ...instance, degraded: true },
+    });
+    return instance;
+  }
+
+  private async registerInStore(
+    ns: string,
+    svc: string,
+    input: RegisterInstanceInput,
+    actor: string,
+  ): Promise<Instance> {
+    await this.requireNamespace(ns, true);
     const id = input.id ?? defaultInstanceId(svc, input.host, input.port);
     const key = instanceKey(ns, svc, id);
     const ttl = input.ttl ?? DEFAULT_TTL_SECONDS;
@@ -166,7 +282,7 @@ export class InstanceRegistry {
         continue;
       }
       this.cache.noteWrite(result.revision);
-      this.heartbeats.set(key, at);
+      this.heartbeats.note(key, at);
       // The replaced registration's lease has no key left; free it rather than let it run out.
       if (existing && existing.lease !== '0' && existing.lease !== lease)
         await this.store.revokeLease(existing.lease);
@@ -185,10 +301,49 @@ export class InstanceRegistry {
   }
 
   async heartbeat(ns: string, svc: string, id: string): Promise<HeartbeatResult> {
+    return this.withFallback(
+      () => this.heartbeatInStore(ns, svc, id),
+      () => this.heartbeatDegraded(ns, svc, id),
+    );
+  }
+
+  private async heartbeatDegraded(ns: string, svc: string, id: string): Promise<HeartbeatResult> {
+    const degraded = this.degraded as DegradedMode;
+    const key = instanceKey(ns, svc, id);
+    await this.fresh();
+    const kv = this.cache.get(key);
+    if (!kv || degraded.isExpired(key)) throw this.expired(id);
+    const at = this.now().toISOString();
+    // A registration still waiting in the journal already re-creates the instance on replay.
+    const pending = await degraded.journal.pending(key);
+    if (pending?.op !== 'register') {
+      const ttl = decodeInstance(kv)?.ttl ?? DEFAULT_TTL_SECONDS;
+      await degraded.record({ op: 'heartbeat', key, value: kv.value, ttl, at });
+    }
+    this.heartbeats.note(key, at);
+    const instance = decodeInstance(kv);
+    return { id, ttl: instance?.ttl ?? DEFAULT_TTL_SECONDS, revision: kv.modRevision };
+  }
+
+  private async heartbeatInStore(ns: string, svc: string, id: string): Promise<HeartbeatResult> {
     const key = instanceKey(ns, svc, id);
     await this.fresh();
     let kv = this.cache.get(key) ?? (await this.store.get(key));
     if (!kv) throw this.expired(id);
+    if (kv.lease === '0') {
+      // Just mirrored to a standby and not yet given its lease there: the key is what keeps it.
+      const current = await this.store.get(key);
+      if (!current) throw this.expired(id);
+      if (current.lease === '0') {
+        this.heartbeats.note(key, this.now().toISOString());
+        return {
+          id,
+          ttl: decodeInstance(current)?.ttl ?? DEFAULT_TTL_SECONDS,
+          revision: current.modRevision,
+        };
+      }
+      kv = current;
+    }
     let remaining = await this.store.keepAliveOnce(kv.lease);
     if (remaining === undefined) {
       // The cache may show an older registration whose lease was replaced through another node.
@@ -198,7 +353,7 @@ export class InstanceRegistry {
       remaining = await this.store.keepAliveOnce(kv.lease);
       if (remaining === undefined) throw this.expired(id);
     }
-    this.heartbeats.set(key, this.now().toISOString());
+    this.heartbeats.note(key, this.now().toISOString());
     const instance = decodeInstance(kv);
     return { id, ttl: instance?.ttl ?? remaining, revision: kv.modRevision };
   }
@@ -208,6 +363,33 @@ export class InstanceRegistry {
   }
 
   async deregister(ns: string, svc: string, id: string, actor: string): Promise<void> {
+    return this.withFallback(
+      () => this.deregisterInStore(ns, svc, id, actor),
+      () => this.deregisterDegraded(ns, svc, id, actor),
+    );
+  }
+
+  private async deregisterDegraded(ns: string, svc: string, id: string, actor: string): Promise<void> {
+    const degraded = this.degraded as DegradedMode;
+    const key = instanceKey(ns, svc, id);
+    await this.fresh();
+    const kv = this.cache.get(key);
+    if (!kv) throw new NotFoundError(`instance "${id}" not found`);
+    const at = this.now().toISOString();
+    await degraded.record({ op: 'deregister', key, ttl: decodeInstance(kv)?.ttl ?? DEFAULT_TTL_SECONDS, at });
+    this.cache.applyLocal({ type: 'DELETE', key });
+    this.heartbeats.delete(key);
+    await this.audit.record({
+      actor,
+      action: 'instance.deregister',
+      namespace: ns,
+      service: svc,
+      target: id,
+      detail: { degraded: true },
+    });
+  }
+
+  private async deregisterInStore(ns: string, svc: string, id: string, actor: string): Promise<void> {
     const key = instanceKey(ns, svc, id);
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const kv = await this.store.get(key);
@@ -274,14 +456,28 @@ export class InstanceRegistry {
   /** The instances of a service as the cache shows them, sorted by id. */
   async list(ns: string, svc: string, healthyOnly = false): Promise<InstanceList> {
     await this.requireNamespace(ns);
-    return { namespace: ns, service: svc, ...this.snapshot(ns, svc, healthyOnly) };
+    // Following the store, L1 is the whole truth: a service it does not hold has no instances.
+    // Otherwise (warm start, store lost) a service L1 does not hold is looked up in L2.
+    if (this.cache.state === 'synced' || this.cache.hasGroup(servicePrefix(ns, svc)) || !this.l2) {
+      this.stats.l1Hits++;
+      return { namespace: ns, service: svc, ...this.snapshot(ns, svc, healthyOnly) };
+    }
+    this.stats.l1Misses++;
+    const copy = await this.l2.readGroup(servicePrefix(ns, svc));
+    const instances: Instance[] = [];
+    for (const kv of copy?.kvs ?? []) {
+      const instance = this.decode(kv);
+      if (instance && (!healthyOnly || (instance.healthy && instance.enabled))) instances.push(instance);
+    }
+    instances.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return { namespace: ns, service: svc, revision: Math.max(copy?.revision ?? 0, 0), instances };
   }
 
   /** Synchronous, so that a watch can pair it with the changes that follow it. */
   snapshot(ns: string, svc: string, healthyOnly = false): { revision: number; instances: Instance[] } {
     const instances: Instance[] = [];
     for (const kv of this.cache.list(servicePrefix(ns, svc))) {
-      const instance = decodeInstance(kv, this.heartbeats.get(kv.key));
+      const instance = this.decode(kv);
       if (instance && (!healthyOnly || (instance.healthy && instance.enabled))) instances.push(instance);
     }
     instances.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -290,7 +486,9 @@ export class InstanceRegistry {
 
   /** Decodes an instance key's value with this node's view of its last heartbeat. */
   decode(kv: StoredKey): Instance | undefined {
-    return decodeInstance(kv, this.heartbeats.get(kv.key));
+    const instance = decodeInstance(kv, this.heartbeats.get(kv.key));
+    if (instance && this.degraded?.isExpired(kv.key)) instance.healthy = false;
+    return instance;
   }
 
   async services(ns: string): Promise<{ revision: number; services: ServiceSummary[] }> {

@@ -3,7 +3,7 @@ import type { KeySpaceCache } from '../cache/key-space-cache';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import type { InstanceRegistry } from '../instances/instance-registry';
 import { policyKey } from '../keys';
-import { MAX_CAS_ATTEMPTS, READ_YOUR_WRITES_WAIT_MS } from '../limits';
+import { MAX_CAS_ATTEMPTS } from '../limits';
 import type { AuditLog } from '../persistence/audit-log';
 import type { RegistryStore } from '../store/registry-store';
 import type { PolicyHistory, PolicyVersion } from './policy-history';
@@ -30,8 +30,8 @@ export class PolicyService {
   }
 
   async get(ns: string, svc: string): Promise<PolicyRecord> {
+    // Answered from the cache (after this node's own last write), never from the store.
     await this.instances.requireNamespace(ns);
-    await this.cache.catchUp(READ_YOUR_WRITES_WAIT_MS);
     const record = this.current(ns, svc);
     if (!record) throw new NotFoundError(`service "${svc}" has no policy`);
     return record;
@@ -40,7 +40,7 @@ export class PolicyService {
   async put(ns: string, svc: string, document: unknown, actor: string): Promise<PolicyRecord> {
     const checked = validatePolicy(document);
     if (!checked.ok) throw new InvalidInputError(checked.errors);
-    await this.instances.requireNamespace(ns);
+    await this.instances.requireNamespace(ns, true);
     const record = await this.write(ns, svc, checked.policy, actor);
     const version = await this.history.append(ns, svc, { ...this.versionOf(record), action: 'put' });
     await this.audit.record({
@@ -55,7 +55,7 @@ export class PolicyService {
   }
 
   async rollback(ns: string, svc: string, version: number, actor: string): Promise<PolicyRecord> {
-    await this.instances.requireNamespace(ns);
+    await this.instances.requireNamespace(ns, true);
     const target = await this.history.find(ns, svc, version);
     if (!target) throw new NotFoundError(`service "${svc}" has no policy version ${version}`);
     const record = await this.write(ns, svc, target.policy, actor);

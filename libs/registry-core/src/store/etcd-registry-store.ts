@@ -116,6 +116,22 @@ export class EtcdRegistryStore implements RegistryStore {
     });
   }
 
+  /** Puts without a condition (the mirror's copy); `lease` '0' or undefined attaches none. */
+  put(key: string, value: string, lease?: string): Promise<number> {
+    return this.timed('put', async () => {
+      const put = this.client.put(key).value(value);
+      if (lease !== undefined && lease !== '0') put.lease(lease);
+      return Number((await put.exec()).header.revision);
+    });
+  }
+
+  /** Deletes without a condition (the mirror's copy). */
+  delete(key: string): Promise<number> {
+    return this.timed('delete', async () =>
+      Number((await this.client.delete().key(key).exec()).header.revision),
+    );
+  }
+
   compareAndDelete(key: string, expectedModRevision: number): Promise<WriteResult> {
     return this.timed('txn_delete', async () => {
       const response = await this.client

@@ -50,6 +50,11 @@ export interface WatchHandle {
 
 export interface RegistryStore {
   readonly endpoints: readonly string[];
+  /**
+   * Changes when the store behind this one is switched (failover, failback): revisions of
+   * different epochs come from different clusters and are not comparable. Undefined: never.
+   */
+  readonly epoch?: number;
   get(key: string): Promise<StoredKey | undefined>;
   getPrefix(prefix: string): Promise<RangeResult>;
   grantLease(ttlSeconds: number): Promise<string>;

@@ -19,7 +19,7 @@ export type WatchMessage =
 
 export interface WatchSink {
   send(message: WatchMessage): void;
-  /** The cache lost its history: the stream must end so that the client resumes (and resyncs). */
+  /** Ends the stream; the client resumes with Last-Event-ID (a snapshot when history is gone). */
   end(): void;
 }
 
@@ -51,10 +51,10 @@ export class WatchSession {
       sink.send({ event: 'snapshot', id: revision, data: { revision, instances, policy } });
     }
     this.unsubscribe = this.cache.subscribe({
+      // A re-list (compaction, store switch) arrives here as ordinary changes: streams go on.
       onEvents: (events) => {
         for (const event of events) this.forward(event, sink);
       },
-      onReset: () => sink.end(),
     });
     return { snapshot: replay === undefined };
   }

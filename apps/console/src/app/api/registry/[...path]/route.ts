@@ -17,13 +17,15 @@ async function forward(
   context: { params: Promise<{ path: string[] }> },
 ): Promise<Response> {
   const { path } = await context.params;
-  if (path[0] !== 'v1' || path[1] === 'auth' || path.some((s) => s === '..' || s === '.')) {
+  const method = request.method.toUpperCase();
+  // The registry's Prometheus text, read by the cluster page's charts (read-only).
+  const metrics = path.length === 1 && path[0] === 'metrics' && (method === 'GET' || method === 'HEAD');
+  if ((!metrics && (path[0] !== 'v1' || path[1] === 'auth')) || path.some((s) => s === '..' || s === '.')) {
     return Response.json(
       { statusCode: 404, error: 'Not Found', message: 'not a registry API path' },
       { status: 404 },
     );
   }
-  const method = request.method.toUpperCase();
   if (method !== 'GET' && method !== 'HEAD' && !isSameOrigin(request)) return forbiddenCrossOrigin();
 
   const target = new URL(`${registryUrl()}/${path.map(encodeURIComponent).join('/')}`);
