@@ -11,7 +11,8 @@ import prettier from 'eslint-config-prettier';
 //   type:model    libs/governance: nothing of ours
 //   type:client   libs/sdk: the policy model
 //   type:server   server-side libs shared by apps
-//   type:testkit  test helpers: nothing of ours, and only tests may import them
+//   type:testkit  test helpers: only small utilities, and only tests may import them
+//   type:util     small dependency-free utilities (free ports) for apps, tools and the testkit
 //   type:app      apps and tools: any lib
 const layerRules = (allowTestkit) => {
   const tk = allowTestkit ? ['type:testkit'] : [];
@@ -21,10 +22,19 @@ const layerRules = (allowTestkit) => {
     { sourceTag: 'type:model', onlyDependOnLibsWithTags: [...tk] },
     { sourceTag: 'type:client', onlyDependOnLibsWithTags: ['type:model', 'type:client', ...tk] },
     { sourceTag: 'type:server', onlyDependOnLibsWithTags: ['type:model', 'type:server', ...tk] },
-    { sourceTag: 'type:testkit', onlyDependOnLibsWithTags: ['type:testkit'] },
+    { sourceTag: 'type:testkit', onlyDependOnLibsWithTags: ['type:testkit', 'type:util'] },
+    { sourceTag: 'type:util', onlyDependOnLibsWithTags: [] },
     {
       sourceTag: 'type:app',
-      onlyDependOnLibsWithTags: ['type:core', 'type:engine', 'type:model', 'type:client', 'type:server', ...tk],
+      onlyDependOnLibsWithTags: [
+        'type:core',
+        'type:engine',
+        'type:model',
+        'type:client',
+        'type:server',
+        'type:util',
+        ...tk,
+      ],
     },
     // The registry talks to its store only through the etcd v3 API, never through store code.
     { sourceTag: 'scope:registry', notDependOnLibsWithTags: ['scope:store'] },

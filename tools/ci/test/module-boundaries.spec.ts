@@ -25,6 +25,19 @@ const cases: Array<{ from: string; imports: string; refused: boolean }> = [
   // Test helpers are for tests only.
   { from: 'tools/ci/src/boundary-fixture.ts', imports: '@skyroad/testkit', refused: true },
   { from: 'tools/ci/test/boundary-fixture.spec.ts', imports: '@skyroad/testkit', refused: false },
+  // The Raft core depends on nothing of ours; the engine only on the core.
+  { from: 'libs/raft/src/boundary-fixture.ts', imports: '@skyroad/governance', refused: true },
+  { from: 'libs/store-engine/src/boundary-fixture.ts', imports: '@skyroad/raft', refused: false },
+  { from: 'libs/store-engine/src/boundary-fixture.ts', imports: '@skyroad/sdk', refused: true },
+  // The registry speaks to its store only through the etcd v3 API, never through store code.
+  { from: 'libs/registry-core/src/boundary-fixture.ts', imports: '@skyroad/store-engine', refused: true },
+  { from: 'libs/registry-core/src/boundary-fixture.ts', imports: '@skyroad/governance', refused: false },
+  // The SDK depends on the policy model only.
+  { from: 'libs/sdk/src/boundary-fixture.ts', imports: '@skyroad/governance', refused: false },
+  { from: 'libs/sdk/src/boundary-fixture.ts', imports: '@skyroad/registry-core', refused: true },
+  // Utilities serve the testkit and tools, and depend on nothing.
+  { from: 'libs/testkit/src/boundary-fixture.ts', imports: '@skyroad/ports', refused: false },
+  { from: 'libs/ports/src/boundary-fixture.ts', imports: '@skyroad/governance', refused: true },
 ];
 
 describe('module boundaries (ARCHITECTURE.md dependency direction)', () => {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePorts, httpGet, waitUntil } from './net';
+import { freePorts } from '@skyroad/ports';
+import { httpGet, waitUntil } from './net';
 import { startProcess, tempDir, type BenchProcess } from './processes';
 
 const START_TIMEOUT_MS = 60_000;

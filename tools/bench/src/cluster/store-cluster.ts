@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { etcdBinary } from '../machine';
 import { SuiteUnavailableError } from '../suite';
-import { freePorts, httpGet, waitUntil } from './net';
+import { freePorts } from '@skyroad/ports';
+import { httpGet, waitUntil } from './net';
 import { startProcess, tempDir, type BenchProcess } from './processes';
 
 const START_TIMEOUT_MS = 30_000;

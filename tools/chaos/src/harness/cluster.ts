@@ -1,6 +1,6 @@
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
-import { createServer } from 'node:net';
+import { freePort } from '@skyroad/ports';
 import { join, resolve } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { noop } from 'cockatiel';
@@ -33,48 +33,6 @@ export interface Member {
   proxyPort: number;
   dataDir: string;
   process: MemberProcess;
-}
-
-/** Lowest port handed out, and Linux's default ephemeral start when /proc cannot be read. */
-const LOWEST_PORT = 15_000;
-const DEFAULT_EPHEMERAL_LOW = 32_768;
-const MAX_PORT_ATTEMPTS = 200;
-const handedOut = new Set<number>();
-
-/**
- * Ports are taken below the kernel's ephemeral range: a port the kernel picked (bind to 0) can
- * become the local port of an outgoing connection before the member binds it (EADDRINUSE).
- */
-function ephemeralLow(): number {
-  try {
-    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
-      .trim()
-      .split(/\s+/)
-      .map(Number);
-    return Number.isInteger(low) && low > LOWEST_PORT + 1_000 ? low : DEFAULT_EPHEMERAL_LOW;
-  } catch {
-    return DEFAULT_EPHEMERAL_LOW;
-  }
-}
-
-function canBind(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
-
-export async function freePort(): Promise<number> {
-  const highest = ephemeralLow() - 1;
-  for (let attempt = 0; attempt < MAX_PORT_ATTEMPTS; attempt++) {
-    const port = LOWEST_PORT + Math.floor(Math.random() * (highest - LOWEST_PORT + 1));
-    if (!handedOut.has(port) && (await canBind(port))) {
-      handedOut.add(port);
-      return port;
-    }
-  }
-  throw new Error(`no free loopback port in ${LOWEST_PORT}-${highest}`);
 }
 
 export function httpHealthy(url: string): Promise<boolean> {
