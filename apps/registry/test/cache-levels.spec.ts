@@ -1,6 +1,7 @@
 import { DEFAULT_CONFIG, type RegistryConfig } from '@skyroad/registry-core';
 import './support/users';
 import { startRedis, useProcessSet, waitFor, type RedisServer } from '@skyroad/testkit';
+import Redis from 'ioredis';
 import { join } from 'node:path';
 import { startRegistry, type RunningRegistry } from '../src/registry-app';
 import { call } from './support/http';
@@ -84,13 +85,33 @@ describe('multi-level cache: L1 in process, L2 in Redis', () => {
         (await call('POST', `${svc(first.url)}/instances`, { host: '10.0.0.2', port, id: `w${port}` }))
           .status,
       ).toBe(201);
+    // L1 follows the store through its watch and L2 is written a moment later: wait until both
+    // hold the three instances before the store goes away.
     await waitFor(
-      async () => {
-        const metrics = await fetch(`${first.url}/metrics`).then((r) => r.text());
-        return metricSum(metrics, 'skyroad_registry_l2_writes_total') > 0;
-      },
-      { what: 'the first node to publish to L2' },
+      async () => (await call('GET', `${svc(first.url)}/instances`)).body.instances.length === 3,
+      { what: 'the first node to list the three instances' },
     );
+    const inspector = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await waitFor(
+        async () => {
+          const keys = await inspector.keys('*g:{*warm*');
+          if (keys.length !== 1) return false;
+          const kvs = await inspector.hget(keys[0], 'kvs');
+          return kvs !== null && (JSON.parse(kvs) as unknown[]).length === 3;
+        },
+        { what: 'the L2 copy of the service to hold the three instances' },
+      );
+    } finally {
+      inspector.disconnect();
+    }
+    // This node published too: its copy was written, or refused because another node (the one
+    // from the test above, on the same store) had already written the same revision.
+    const firstMetrics = await fetch(`${first.url}/metrics`).then((r) => r.text());
+    expect(
+      metricSum(firstMetrics, 'skyroad_registry_l2_writes_total') +
+        metricSum(firstMetrics, 'skyroad_registry_l2_stale_writes_refused_total'),
+    ).toBeGreaterThan(0);
     expect((await call('GET', `${first.url}/ready`)).body.cache.l2).toEqual({
       configured: true,
       state: 'up',
