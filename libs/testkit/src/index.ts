@@ -5,6 +5,8 @@ export { ProcessSet, useProcessSet } from './process/process-set';
 export { registeredGroups } from './process/reaper';
 export {
   startEtcdCluster,
+  etcdMemberFlags,
+  type EtcdMemberSpec,
   etcdctl,
   type EtcdCluster,
   type EtcdMember,

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { freePorts, httpOk, type ManagedProcess, type ProcessSet } from '@skyroad/testkit';
+import { etcdMemberFlags, freePorts, httpOk, type ManagedProcess, type ProcessSet } from '@skyroad/testkit';
 
 /** The built command, as `npx skyroad-store` runs it. */
 export const STORE_BIN = join(__dirname, '..', '..', 'bin', 'skyroad-store.js');
@@ -32,38 +32,8 @@ export interface StoreClusterOptions {
   ready?: (clientUrl: string) => Promise<boolean>;
 }
 
-export function memberArgs(spec: {
-  name: string;
-  clientUrl: string;
-  peerUrl: string;
-  dataDir: string;
-  initialCluster: string;
-  token: string;
-  state?: 'new' | 'existing';
-}): string[] {
-  return [
-    '--name',
-    spec.name,
-    '--data-dir',
-    spec.dataDir,
-    '--listen-client-urls',
-    spec.clientUrl,
-    '--advertise-client-urls',
-    spec.clientUrl,
-    '--listen-peer-urls',
-    spec.peerUrl,
-    '--initial-advertise-peer-urls',
-    spec.peerUrl,
-    '--initial-cluster',
-    spec.initialCluster,
-    '--initial-cluster-state',
-    spec.state ?? 'new',
-    '--initial-cluster-token',
-    spec.token,
-    '--log-level',
-    'info',
-  ];
-}
+/** One member's flags (etcd's names, which skyroad-store takes unchanged). */
+export const memberArgs = etcdMemberFlags;
 
 export function spawnMember(
   processes: ProcessSet,

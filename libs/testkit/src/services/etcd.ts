@@ -53,26 +53,15 @@ export async function startEtcdCluster(
         name: spec.name,
         command: etcdBinary(),
         args: [
-          '--name',
-          spec.name,
-          '--data-dir',
-          spec.dataDir,
-          '--listen-client-urls',
-          spec.clientUrl,
-          '--advertise-client-urls',
-          spec.clientUrl,
-          '--listen-peer-urls',
-          spec.peerUrl,
-          '--initial-advertise-peer-urls',
-          spec.peerUrl,
-          '--initial-cluster',
-          initialCluster,
-          '--initial-cluster-state',
-          'new',
-          '--initial-cluster-token',
-          prefix,
-          '--log-level',
-          'warn',
+          ...etcdMemberFlags({
+            name: spec.name,
+            clientUrl: spec.clientUrl,
+            peerUrl: spec.peerUrl,
+            dataDir: spec.dataDir,
+            initialCluster,
+            token: prefix,
+            logLevel: 'warn',
+          }),
           ...(options.extraArgs ?? []),
         ],
         // /health answers true only once the member sees a leader.
@@ -82,6 +71,47 @@ export async function startEtcdCluster(
   );
   const members = specs.map((spec, i) => ({ ...spec, process: started[i] }));
   return { members, endpoints: members.map((m) => m.clientUrl) };
+}
+
+export interface EtcdMemberSpec {
+  name: string;
+  clientUrl: string;
+  peerUrl: string;
+  dataDir: string;
+  /** `name=peerUrl,...` of every member. */
+  initialCluster: string;
+  token: string;
+  state?: 'new' | 'existing';
+  logLevel?: string;
+}
+
+/**
+ * The flags of one cluster member, in etcd's names; skyroad-store takes the same ones, so the
+ * store's tests start members with these too.
+ */
+export function etcdMemberFlags(spec: EtcdMemberSpec): string[] {
+  return [
+    '--name',
+    spec.name,
+    '--data-dir',
+    spec.dataDir,
+    '--listen-client-urls',
+    spec.clientUrl,
+    '--advertise-client-urls',
+    spec.clientUrl,
+    '--listen-peer-urls',
+    spec.peerUrl,
+    '--initial-advertise-peer-urls',
+    spec.peerUrl,
+    '--initial-cluster',
+    spec.initialCluster,
+    '--initial-cluster-state',
+    spec.state ?? 'new',
+    '--initial-cluster-token',
+    spec.token,
+    '--log-level',
+    spec.logLevel ?? 'info',
+  ];
 }
 
 export interface EtcdctlResult {
