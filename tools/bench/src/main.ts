@@ -8,9 +8,9 @@ import { describeMachine } from './machine';
 import { formatMachine, formatTable, writeResult } from './report';
 import type { SuiteResult } from './result';
 import { SuiteUnavailableError, type Suite } from './suite';
-import { registrySuite } from './suites/registry/registry-suite';
+import { REGISTRY_GROUPS, registrySuite } from './suites/registry/registry-suite';
 import { sdkSuite } from './suites/sdk/sdk-suite';
-import { storeSuite } from './suites/store/store-suite';
+import { STORE_GROUPS, storeSuite } from './suites/store/store-suite';
 import { stopAllProcesses } from './cluster/processes';
 
 const SUITES: readonly Suite[] = [sdkSuite, registrySuite, storeSuite];
@@ -30,6 +30,7 @@ interface Args {
   out: string;
   stores: StoreName[];
   checkPerf: boolean;
+  only: Set<string> | null;
 }
 
 function usage(): string {
@@ -42,6 +43,8 @@ function usage(): string {
     '  --out     where results go (default bench-results/ at the repository root)',
     '  --stores  for registry and store: etcd,skyroad-store (default both; etcd always runs)',
     '  --no-check-perf  store: skip etcdctl check perf (--load=s in --quick, l in full; 60 s per store)',
+    '  --only    run some measurement groups only (not copied to latest/):',
+    `            store: ${STORE_GROUPS.join(',')}; registry: ${REGISTRY_GROUPS.join(',')}`,
   ].join('\n');
 }
 
@@ -50,6 +53,7 @@ function parseArgs(argv: readonly string[]): Args | string {
   let quick = false;
   let stores: StoreName[] = [...STORES];
   let checkPerf = true;
+  let only: Set<string> | null = null;
   let out = process.env['SKYROAD_BENCH_OUT'] ?? join(REPO_ROOT, 'bench-results');
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -64,6 +68,10 @@ function parseArgs(argv: readonly string[]): Args | string {
       if (list.length === 0 || unknown !== undefined)
         return `--stores takes a list of ${STORES.join(', ')}${unknown ? ` (not ${unknown})` : ''}`;
       stores = [...new Set<StoreName>(['etcd', ...(list as StoreName[])])];
+    } else if (arg === '--only') {
+      const list = (argv[++i] ?? '').split(',').filter(Boolean);
+      if (list.length === 0) return '--only takes a list of measurement groups';
+      only = new Set(list);
     } else if (arg === '--no-check-perf') checkPerf = false;
     else if (arg === '--help' || arg === '-h') return '';
     else if (arg.startsWith('-')) return `unknown option ${arg}`;
@@ -71,7 +79,14 @@ function parseArgs(argv: readonly string[]): Args | string {
     else return `one suite at a time (got ${suite} and ${arg})`;
   }
   if (suite === undefined) return 'which suite?';
-  return { suite, quick, out, stores, checkPerf };
+  if (only !== null) {
+    const known: readonly string[] =
+      suite === 'store' ? STORE_GROUPS : suite === 'registry' ? REGISTRY_GROUPS : [];
+    const unknown = [...only].find((g) => !known.includes(g));
+    if (unknown !== undefined)
+      return `--only for ${suite} takes ${known.length ? known.join(', ') : 'nothing'} (not ${unknown})`;
+  }
+  return { suite, quick, out, stores, checkPerf, only };
 }
 
 async function main(): Promise<number> {
@@ -94,6 +109,7 @@ async function main(): Promise<number> {
       quick: args.quick,
       stores: args.stores,
       checkPerf: args.checkPerf,
+      only: args.only,
       log,
     });
     const finished = new Date();
@@ -110,11 +126,11 @@ async function main(): Promise<number> {
       machine,
       ...outcome,
     };
-    const written = writeResult(result, args.out);
+    const written = writeResult(result, args.out, { latest: args.only === null });
     process.stdout.write(
       `\n## ${suite.name} (${result.mode})\n\n${formatTable(result)}\n\nmachine: ${formatMachine(result)}\n` +
         result.notes.map((n) => `note: ${n}\n`).join('') +
-        `\nwritten: ${written.file}\n         ${written.latest}\n`,
+        `\nwritten: ${written.file}\n${written.latest ? `         ${written.latest}\n` : '         (partial run: latest/ left as it was)\n'}`,
     );
     return 0;
   } catch (error) {

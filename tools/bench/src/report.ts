@@ -68,11 +68,16 @@ export function formatMachine(result: SuiteResult): string {
  * Writes `<dir>/<suite>-<ISO time>.json` and copies it to `<dir>/latest/<suite>.json`;
  * returns both paths.
  */
-export function writeResult(result: SuiteResult, dir: string): { file: string; latest: string } {
+export function writeResult(
+  result: SuiteResult,
+  dir: string,
+  options: { latest: boolean } = { latest: true },
+): { file: string; latest: string | null } {
   mkdirSync(join(dir, 'latest'), { recursive: true });
   const stamp = result.startedAt.replace(/:/g, '-');
   const file = join(dir, `${result.suite}-${stamp}.json`);
   writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  if (!options.latest) return { file, latest: null };
   const latest = join(dir, 'latest', `${result.suite}.json`);
   copyFileSync(file, latest);
   return { file, latest };

@@ -6,6 +6,11 @@ export interface SuiteContext {
   readonly stores: ReadonlyArray<'etcd' | 'skyroad-store'>;
   /** Whether the store suite runs `etcdctl check perf` (60 s per store). */
   readonly checkPerf: boolean;
+  /**
+   * `--only a,b`: the measurement groups to run (each suite names its own); null runs all.
+   * A partial run is written under bench-results/ but never copied to latest/.
+   */
+  readonly only: ReadonlySet<string> | null;
   /** Progress lines (stderr), so stdout stays the table. */
   log(message: string): void;
 }

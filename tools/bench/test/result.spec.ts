@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatTable, writeResult } from '../src/report';
@@ -107,8 +107,18 @@ describe('report', () => {
     const dir = mkdtempSync(join(tmpdir(), 'skyroad-bench-report-'));
     const written = writeResult(result, dir);
     expect(written.file).toBe(join(dir, 'demo-2026-11-21T06-30-00.000Z.json'));
-    expect(readFileSync(written.latest, 'utf8')).toBe(readFileSync(written.file, 'utf8'));
-    expect(JSON.parse(readFileSync(written.latest, 'utf8'))).toEqual(result);
+    expect(written.latest).toBe(join(dir, 'latest', 'demo.json'));
+    expect(readFileSync(join(dir, 'latest', 'demo.json'), 'utf8')).toBe(readFileSync(written.file, 'utf8'));
+    expect(JSON.parse(readFileSync(written.file, 'utf8'))).toEqual(result);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('leaves latest/ alone for a partial (--only) run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skyroad-bench-report-'));
+    const written = writeResult(result, dir, { latest: false });
+    expect(written.latest).toBeNull();
+    expect(existsSync(written.file)).toBe(true);
+    expect(existsSync(join(dir, 'latest', 'demo.json'))).toBe(false);
     rmSync(dir, { recursive: true, force: true });
   });
 });

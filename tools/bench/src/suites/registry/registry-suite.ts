@@ -62,6 +62,9 @@ function instanceBody(k: number, tag: string) {
   };
 }
 
+/** The measurement groups `--only` selects from. */
+export const REGISTRY_GROUPS = ['discovery', 'registration', 'push'] as const;
+
 export const registrySuite: Suite = {
   name: 'registry',
   description: `discovery q/s and latency through the registry vs a prefix range on its store (${INSTANCES} instances, c=${DISCOVERY_CONCURRENCY}), registration throughput, SSE push latency`,

@@ -60,6 +60,13 @@ const FULL: Sizes = {
 /** One metric as measured on one store: a value, or why there is none. */
 type Measured = Map<string, { value: number | null; note?: string }>;
 
+/**
+ * Issue 10's store targets: throughput, p99 write latency and RSS at least as good as etcd's
+ * (the ratio is oriented so that >= 1 means "as good or better"), a new leader within 2 s.
+ */
+const AT_LEAST_ETCD: Target = { on: 'ratio', op: '>=', value: 1 };
+const ELECTION_TARGET_MS: Target = { on: 'skyroad', op: '<=', value: 2_000 };
+
 interface MetricSpec {
   readonly key: string;
   readonly metric: string;
@@ -68,13 +75,37 @@ interface MetricSpec {
   readonly target?: Target;
 }
 
+/** The measurement groups `--only` selects from. */
+export const STORE_GROUPS = ['write', 'read', 'check-perf', 'watch', 'load', 'election'] as const;
+
+function groupOf(key: string): (typeof STORE_GROUPS)[number] {
+  if (key.startsWith('write-')) return 'write';
+  if (key.startsWith('read-')) return 'read';
+  if (key.startsWith('perf-')) return 'check-perf';
+  if (key.startsWith('watch-')) return 'watch';
+  if (key === 'election') return 'election';
+  return 'load';
+}
+
 function metricSpecs(sizes: Sizes): MetricSpec[] {
   const specs: MetricSpec[] = [];
   for (const c of WRITE_CONCURRENCIES) {
     specs.push(
-      { key: `write-${c}`, metric: `put ${VALUE_BYTES} B, ${c} clients`, unit: 'writes/s', better: 'higher' },
+      {
+        key: `write-${c}`,
+        metric: `put ${VALUE_BYTES} B, ${c} clients`,
+        unit: 'writes/s',
+        better: 'higher',
+        target: AT_LEAST_ETCD,
+      },
       { key: `write-${c}-p50`, metric: `put latency p50, ${c} clients`, unit: 'ms', better: 'lower' },
-      { key: `write-${c}-p99`, metric: `put latency p99, ${c} clients`, unit: 'ms', better: 'lower' },
+      {
+        key: `write-${c}-p99`,
+        metric: `put latency p99, ${c} clients`,
+        unit: 'ms',
+        better: 'lower',
+        target: AT_LEAST_ETCD,
+      },
     );
   }
   specs.push(
@@ -83,12 +114,14 @@ function metricSpecs(sizes: Sizes): MetricSpec[] {
       metric: `linearizable get, ${READ_CONCURRENCY} clients`,
       unit: 'reads/s',
       better: 'higher',
+      target: AT_LEAST_ETCD,
     },
     {
       key: 'read-ser',
       metric: `serializable get, ${READ_CONCURRENCY} clients`,
       unit: 'reads/s',
       better: 'higher',
+      target: AT_LEAST_ETCD,
     },
   );
   if (sizes.checkPerf) {
@@ -136,12 +169,19 @@ function metricSpecs(sizes: Sizes): MetricSpec[] {
     { key: 'count', metric: `range count over ${sizes.loadKeys} keys`, unit: 'ms', better: 'lower' },
   );
   for (let m = 1; m <= MEMBERS; m++)
-    specs.push({ key: `rss-${m}`, metric: `RSS member ${m} after the load`, unit: 'MiB', better: 'lower' });
+    specs.push({
+      key: `rss-${m}`,
+      metric: `RSS member ${m} after the load`,
+      unit: 'MiB',
+      better: 'lower',
+      target: AT_LEAST_ETCD,
+    });
   specs.push({
     key: 'election',
     metric: 'leader re-election after SIGKILL of the leader',
     unit: 'ms',
     better: 'lower',
+    target: ELECTION_TARGET_MS,
   });
   return specs;
 }
@@ -189,16 +229,19 @@ export const storeSuite: Suite = {
       if (!m) return unavailable(name, 'not measured');
       return m.value === null ? unavailable(name, m.note ?? 'failed') : { name, value: m.value };
     };
-    const rows: ResultRow[] = metricSpecs(sizes).map((spec) =>
-      row({
-        metric: spec.metric,
-        unit: spec.unit,
-        better: spec.better,
-        target: spec.target,
-        competitor: side('etcd', etcdName, spec.key),
-        skyroad: side('skyroad-store', skyName, spec.key),
-      }),
-    );
+    const wanted = (spec: MetricSpec): boolean => ctx.only === null || ctx.only.has(groupOf(spec.key));
+    const rows: ResultRow[] = metricSpecs(sizes)
+      .filter(wanted)
+      .map((spec) =>
+        row({
+          metric: spec.metric,
+          unit: spec.unit,
+          better: spec.better,
+          target: spec.target,
+          competitor: side('etcd', etcdName, spec.key),
+          skyroad: side('skyroad-store', skyName, spec.key),
+        }),
+      );
     notes.push(
       `Both clusters: ${MEMBERS} members on loopback, default heartbeat/election (100/1000 ms), durable writes (fsync before acknowledging). Clients: the etcd3 npm client from this process, requests spread over up to ${MAX_CONNECTIONS} connections.`,
       `Writes: ${sizes.writeMs} ms per concurrency level, a new key per put. Reads: ${sizes.readMs} ms on one key. Watch: ${sizes.watchers} watchers on one prefix over ${WATCH_CLIENTS} clients, ${sizes.watchRounds} puts; latency from just before the put to each watcher's event.`,
@@ -224,6 +267,7 @@ async function measureStore(
   const clients = Array.from({ length: MAX_CONNECTIONS }, () => new Etcd3({ hosts: cluster.endpoints }));
   const client = clients[0];
   const step = async (what: string, fn: () => Promise<Array<[string, number | null]>>, keys: string[]) => {
+    if (ctx.only !== null && !ctx.only.has(groupOf(keys[0]))) return;
     ctx.log(`store ${cluster.label}: ${what}`);
     try {
       for (const [key, value] of await fn()) measured.set(key, { value });
