@@ -63,7 +63,7 @@ function instanceBody(k: number, tag: string) {
 }
 
 /** The measurement groups `--only` selects from. */
-export const REGISTRY_GROUPS = ['discovery', 'registration', 'push'] as const;
+export const REGISTRY_GROUPS = ['discovery', 'registration', 'push', 'keepalive'] as const;
 
 export const registrySuite: Suite = {
   name: 'registry',
