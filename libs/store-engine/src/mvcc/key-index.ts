@@ -30,6 +30,14 @@ export class KeyIndex {
 
   constructor(readonly key: string) {}
 
+  /** A live key with one generation holding the one revision `modified` (see singleRevision()). */
+  static single(key: string, modified: Revision, created: Revision, version: number): KeyIndex {
+    const ki = new KeyIndex(key);
+    ki.generations = [{ version, created, revs: [modified] }];
+    ki.modified = modified;
+    return ki;
+  }
+
   put(rev: Revision): void {
     if (compareRevisions(rev, this.modified) <= 0) {
       throw new Error(
@@ -37,8 +45,13 @@ export class KeyIndex {
       );
     }
     const g = this.generations[this.generations.length - 1];
-    if (g.revs.length === 0) g.created = rev;
-    g.revs.push(rev);
+    if (g.revs.length === 0) {
+      g.created = rev;
+      // A literal, not push(): push on an empty array reserves 17 slots.
+      g.revs = [rev];
+    } else {
+      g.revs.push(rev);
+    }
     g.version++;
     this.modified = rev;
   }
@@ -80,9 +93,21 @@ export class KeyIndex {
     return undefined;
   }
 
-  /** Whether the key is alive at `atRev` (a read there would find it). */
+  /** Whether the key is alive at `atRev` (a read there would find it); allocates nothing. */
   aliveAt(atRev: number): boolean {
-    return this.get(atRev) !== undefined;
+    // findGeneration only returns a generation with a revision <= atRev.
+    return this.findGeneration(atRev) !== undefined;
+  }
+
+  /**
+   * The key's state when it is alive with one generation holding one revision, the state
+   * TreeIndex keeps packed (KeyIndex.single() builds it back); undefined otherwise.
+   */
+  singleRevision(): KeyAtRevision | undefined {
+    if (this.generations.length !== 1) return undefined;
+    const g = this.generations[0];
+    if (g.revs.length !== 1) return undefined;
+    return { modified: g.revs[0], created: g.created!, version: g.version };
   }
 
   get isEmpty(): boolean {
@@ -98,8 +123,9 @@ export class KeyIndex {
    * generation (reads at atRev still need it) and adding it to `keep`; the backend then deletes
    * every other revision <= atRev. Example: put@1, put@2, delete@3, put@4, compact(3) leaves
    * {created 4, revs [4]}; compact(2) would leave {revs [2, 3]}, {revs [4]} and keep 2.
+   * (The store asks hasRevision() instead of collecting `keep`; tests use it.)
    */
-  compact(atRev: number, keep: Set<string>): void {
+  compact(atRev: number, keep?: Set<string>): void {
     let genIdx = 0;
     // Skip the generations whose tombstone is at or before atRev: nothing in them is readable.
     while (genIdx < this.generations.length - 1) {
@@ -111,7 +137,7 @@ export class KeyIndex {
     let revIndex = -1;
     for (let n = g.revs.length - 1; n >= 0; n--) {
       if (g.revs[n].main <= atRev) {
-        keep.add(revisionKey(g.revs[n]));
+        keep?.add(revisionKey(g.revs[n]));
         revIndex = n;
         break;
       }
@@ -120,7 +146,7 @@ export class KeyIndex {
       if (revIndex !== -1) g.revs = g.revs.slice(revIndex);
       // A generation reduced to its tombstone holds nothing readable.
       if (g.revs.length === 1 && genIdx !== this.generations.length - 1) {
-        keep.delete(revisionKey(g.revs[0]));
+        keep?.delete(revisionKey(g.revs[0]));
         genIdx++;
       }
     }

@@ -27,7 +27,7 @@ export function encodeStoredKeyValue(kv: KeyValue, tombstone: boolean): Buffer {
 }
 
 export function decodeStoredKeyValue(bytes: Uint8Array): StoredKeyValue {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buf = asBuffer(bytes);
   const tombstone = (buf.readUInt8(0) & TOMBSTONE_FLAG) !== 0;
   let at = 1;
   const keyLength = buf.readUInt32BE(at);
@@ -43,4 +43,39 @@ export function decodeStoredKeyValue(bytes: Uint8Array): StoredKeyValue {
   const version = buf.readDoubleBE(at + 16);
   const lease = buf.readBigInt64BE(at + 24);
   return { kv: { key, value, createRevision, modRevision, version, lease }, tombstone };
+}
+
+/** What the index (and the lessor at restart) needs of a stored revision: the key (latin1, as the index holds it) and its state. */
+export interface StoredIndexEntry {
+  key: string;
+  tombstone: boolean;
+  createRevision: number;
+  version: number;
+  lease: bigint;
+}
+
+/**
+ * Reads only what rebuilding the index and the lease attachments (restart) or checking a
+ * revision (compaction) needs,
+ * straight from the stored bytes: no copy of the key or the value, no KeyValue. At a million
+ * keys that is two million Buffers fewer per restart.
+ */
+export function decodeStoredIndexEntry(bytes: Uint8Array): StoredIndexEntry {
+  const buf = asBuffer(bytes);
+  const tombstone = (buf.readUInt8(0) & TOMBSTONE_FLAG) !== 0;
+  const keyLength = buf.readUInt32BE(1);
+  const key = buf.toString('latin1', 5, 5 + keyLength);
+  const valueLength = buf.readUInt32BE(5 + keyLength);
+  const at = 9 + keyLength + valueLength;
+  return {
+    key,
+    tombstone,
+    createRevision: buf.readDoubleBE(at),
+    version: buf.readDoubleBE(at + 16),
+    lease: buf.readBigInt64BE(at + 24),
+  };
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

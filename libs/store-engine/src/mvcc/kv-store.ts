@@ -18,7 +18,7 @@ import {
 import { Compactor } from './compactor';
 import { EMPTY, keyBytes, keyString, toBuffer, type Bytes, type KeyInterval } from '../bytes';
 import { EngineError, ERR_COMPACTED, ERR_FUTURE_REV } from '../errors';
-import { decodeStoredKeyValue, encodeStoredKeyValue } from './kv-codec';
+import { decodeStoredIndexEntry, decodeStoredKeyValue, encodeStoredKeyValue } from './kv-codec';
 import { bytesToRevision, revisionToBytes, type Revision } from './revision';
 import { TreeIndex } from './tree-index';
 import { EventType, NO_LEASE, type Event, type KeyValue } from './types';
@@ -101,12 +101,13 @@ export class MvccStore {
   setLeaseAttachments(attachments: LeaseAttachments): void {
     this.attachments = attachments;
     // Keys restored from the backend carry their lease: hand them to the lessor.
-    for (const ki of this.index.visit({ kind: 'range', start: '', end: undefined })) {
-      const at = ki.get(this.currentRev);
-      if (!at) continue;
-      const kv = this.readRevision(at.modified);
-      if (kv.lease !== NO_LEASE && attachments.exists(kv.lease)) attachments.attach(kv.lease, kv.key);
-    }
+    const keys = this.backend.bucket('key');
+    this.index.visit(ALL_KEYS, this.currentRev, (name, main, sub) => {
+      const raw = keys.getTransient(revisionToBytes({ main, sub }));
+      if (!raw) throw new Error(`mvcc: revision ${main}.${sub} is in the index but not in the backend`);
+      const { lease } = decodeStoredIndexEntry(raw);
+      if (lease !== NO_LEASE && attachments.exists(lease)) attachments.attach(lease, keyBytes(name));
+    });
   }
 
   onCommit(listener: CommitListener): void {
@@ -198,7 +199,7 @@ export class MvccStore {
   /** The key's value just before `rev` (a watch event's prev kv), if it existed then. */
   previousKv(key: Bytes, rev: number): KeyValue | undefined {
     if (rev - 1 < this.compactRev) return undefined;
-    const at = this.index.get(keyString(key))?.get(rev - 1);
+    const at = this.index.get(keyString(key), rev - 1);
     return at ? this.readRevision(at.modified) : undefined;
   }
 
@@ -212,14 +213,13 @@ export class MvccStore {
     if (rev < this.compactRev) throw new EngineError(ERR_COMPACTED);
     const limit = options.limit ?? 0;
     const kvs: KeyValue[] = [];
-    let count = 0;
-    for (const ki of this.index.visit(interval)) {
-      const at = ki.get(rev);
-      if (!at) continue;
-      count++;
-      if (options.countOnly || (limit > 0 && kvs.length >= limit)) continue;
-      kvs.push(this.readRevision(at.modified));
-    }
+    // Counting walks the index only: no value is read, no KeyValue made.
+    if (options.countOnly) return { kvs, count: this.index.count(interval, rev), revision: headerRev };
+    this.index.visit(interval, rev, (_key, main, sub) => {
+      kvs.push(this.readRevision({ main, sub }));
+      return limit <= 0 || kvs.length < limit;
+    });
+    const count = limit > 0 && kvs.length >= limit ? this.index.count(interval, rev) : kvs.length;
     return { kvs, count, revision: headerRev };
   }
 
@@ -253,8 +253,7 @@ export class MvccStore {
   }
 
   private stillNeeded(rev: Revision, storedValue: Buffer): boolean {
-    const { kv } = decodeStoredKeyValue(storedValue);
-    return this.index.get(keyString(kv.key))?.hasRevision(rev) ?? false;
+    return this.index.hasRevision(decodeStoredIndexEntry(storedValue).key, rev);
   }
 
   /**
@@ -268,14 +267,13 @@ export class MvccStore {
     let last = readMetaNumber(this.backend, META_CURRENT_REVISION);
     for (const { key, value } of this.backend.bucket('key').range()) {
       const rev = bytesToRevision(key);
-      const { kv, tombstone } = decodeStoredKeyValue(value);
-      const name = keyString(kv.key);
-      if (tombstone) {
+      const stored = decodeStoredIndexEntry(value);
+      const name = stored.key;
+      if (stored.tombstone) {
         // A tombstone whose key's history was compacted away has nothing left to end.
-        const ki = this.index.get(name);
-        if (ki?.aliveAt(rev.main)) ki.tombstone(rev);
+        if (this.index.aliveAt(name, rev.main)) this.index.tombstone(name, rev);
       } else {
-        this.index.restorePut(name, rev, { main: kv.createRevision, sub: 0 }, kv.version);
+        this.index.restorePut(name, rev, { main: stored.createRevision, sub: 0 }, stored.version);
       }
       last = Math.max(last, rev.main);
     }
@@ -284,6 +282,8 @@ export class MvccStore {
     if (scheduled > finished) this.compactor.schedule(scheduled);
   }
 }
+
+const ALL_KEYS: KeyInterval = { kind: 'range', start: '', end: undefined };
 
 function tombstoneKv(key: Buffer, rev: number): KeyValue {
   return { key, value: EMPTY, createRevision: 0, modRevision: rev, version: 0, lease: NO_LEASE };
@@ -320,7 +320,7 @@ export class WriteTxn {
   put(key: Bytes, value: Bytes, lease: bigint): KeyValue | undefined {
     const name = keyString(key);
     const rev: Revision = { main: this.beginRev + 1, sub: this.events.length };
-    const prevAt = this.store.treeIndex.get(name)?.get(rev.main);
+    const prevAt = this.store.treeIndex.get(name, rev.main);
     const prev = prevAt ? this.store.readRevision(prevAt.modified) : undefined;
     const kv: KeyValue = {
       key: Buffer.from(toBuffer(key)),
@@ -344,17 +344,22 @@ export class WriteTxn {
   /** Deletes the keys visible in the interval; returns their last kvs. */
   deleteRange(interval: KeyInterval): KeyValue[] {
     const main = this.beginRev + 1;
+    // Collected first: tombstoning while walking would change what the walk sees.
     const victims: string[] = [];
-    for (const ki of this.store.treeIndex.visit(interval)) if (ki.aliveAt(main)) victims.push(ki.key);
+    const victimRevs: Revision[] = [];
+    this.store.treeIndex.visit(interval, main, (name, modMain, modSub) => {
+      victims.push(name);
+      victimRevs.push({ main: modMain, sub: modSub });
+    });
     const deleted: KeyValue[] = [];
-    for (const name of victims) {
-      const ki = this.store.treeIndex.get(name)!;
-      const prev = this.store.readRevision(ki.get(main)!.modified);
+    for (let i = 0; i < victims.length; i++) {
+      const name = victims[i];
+      const prev = this.store.readRevision(victimRevs[i]);
       const rev: Revision = { main, sub: this.events.length };
       const key = keyBytes(name);
       const tomb = tombstoneKv(key, main);
       this.store.writeRevision(rev, tomb, true);
-      ki.tombstone(rev);
+      this.store.treeIndex.tombstone(name, rev);
       this.events.push({ type: EventType.DELETE, kv: tomb });
       if (prev.lease !== NO_LEASE) this.store.leaseAttachments?.detach(prev.lease, key);
       deleted.push(prev);

@@ -35,6 +35,6 @@ export function revisionToBytes(rev: Revision): Buffer {
 }
 
 export function bytesToRevision(bytes: Uint8Array): Revision {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return { main: readU64(buf, 0), sub: readU64(buf, 8) };
 }
