@@ -2,9 +2,8 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { RegistryConfig } from '@skyroad/registry-core';
 import { AccessModule, isLoopbackHost } from '@skyroad/access';
 import { LoggerModule } from 'nestjs-pino';
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { AuditModule } from './audit/audit.module';
+import { requestId } from './common/request-id';
 import { ClusterModule } from './cluster/cluster.module';
 import { CoreModule } from './core/core.module';
 import { DatabaseModule } from './database/database.module';
@@ -19,14 +18,6 @@ import { WatchModule } from './watch/watch.module';
 export interface AppOptions {
   /** pino level: trace, debug, info, warn, error, fatal or silent. */
   logLevel: string;
-}
-
-const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
-
-/** A request's id: the caller's X-Request-Id when it is sane, else a fresh UUID. */
-function requestId(req: IncomingMessage): string {
-  const given = req.headers['x-request-id'];
-  return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
 }
 
 @Module({})

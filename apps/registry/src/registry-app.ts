@@ -2,14 +2,22 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { MAX_BODY_BYTES, SHUTDOWN_DRAIN_MS, type RegistryConfig } from '@skyroad/registry-core';
+import { AccessGuard } from '@skyroad/access';
+import {
+  InstanceRegistry,
+  MAX_BODY_BYTES,
+  SHUTDOWN_DRAIN_MS,
+  type RegistryConfig,
+} from '@skyroad/registry-core';
 import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
-import type { Server } from 'node:http';
+import type { RequestListener, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppModule, type AppOptions } from './app.module';
 import { RegistryExceptionFilter, toErrorBody } from './common/registry-exception.filter';
+import { discoveryFastPath } from './instances/discovery-fast-path';
+import { heartbeatFastPath } from './instances/heartbeat-fast-path';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsService } from './metrics/metrics.service';
 import { WatchStreams } from './watch/watch-streams.service';
@@ -37,6 +45,12 @@ class InFlightRequests {
       next();
       return;
     }
+    this.track(res);
+    next();
+  };
+
+  /** Counts `res` until it is finished or its connection closed. */
+  track(res: ServerResponse): void {
     this.count++;
     let done = false;
     const finish = () => {
@@ -47,8 +61,7 @@ class InFlightRequests {
     };
     res.once('finish', finish);
     res.once('close', finish);
-    next();
-  };
+  }
 }
 
 const inFlightOf = new WeakMap<object, InFlightRequests>();
@@ -97,6 +110,20 @@ export async function createRegistryApp(
     yamlDocumentUrl: 'openapi.yaml',
   });
   inFlightOf.set(app, inFlight);
+
+  // Discovery GETs are answered before Express when they can be (see discoveryFastPath).
+  const server = app.getHttpServer() as Server;
+  const [full] = server.listeners('request') as RequestListener[];
+  server.removeListener('request', full);
+  // Heartbeats too (see heartbeatFastPath).
+  const fastPathDeps = {
+    registry: app.get(InstanceRegistry),
+    guard: app.get(AccessGuard),
+    metrics: app.get(MetricsService),
+    track: (res: ServerResponse) => inFlight.track(res),
+    logLevel: appOptions.logLevel,
+  };
+  server.on('request', discoveryFastPath(fastPathDeps, heartbeatFastPath(fastPathDeps, full)));
   return app;
 }
 

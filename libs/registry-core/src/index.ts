@@ -48,6 +48,12 @@ export type { GroupSnapshot, CachePublisher } from './cache/key-space-cache';
 export type { L2Reader, DiscoveryStats } from './instances/instance-registry';
 export { HeartbeatTimes } from './instances/heartbeat-times';
 export {
+  InstanceListAnswers,
+  serializeInstanceList,
+  type SerializedInstanceList,
+} from './discovery/instance-list-answers';
+export { ifNoneMatchHits } from './discovery/etag';
+export {
   DegradedMode,
   DEFAULT_FAILOVER_AFTER_MS,
   SELF_PRESERVATION_MAX_LAPSED_RATIO,

@@ -29,6 +29,27 @@ describe('EtcdRegistryStore and KeySpaceCache on real etcd', () => {
     expect(observed).toEqual(expect.arrayContaining(['txn_put', 'get', 'txn_delete']));
   });
 
+  it('answers, with a failed compare, the key as the transaction found it', async () => {
+    const absent = await store.compareAndPut('/skyroad/t/found', 'x', 12345);
+    expect(absent).toMatchObject({ succeeded: false, current: null });
+    const lease = await store.grantLease(60);
+    const created = await store.compareAndPut('/skyroad/t/found', 'one', 0, lease);
+    const refused = await store.compareAndPut('/skyroad/t/found', 'two', 0);
+    expect(refused.succeeded).toBe(false);
+    expect(refused.current).toEqual({
+      key: '/skyroad/t/found',
+      value: 'one',
+      createRevision: created.revision,
+      modRevision: created.revision,
+      lease,
+    });
+    // The retry with what the failed compare answered succeeds, without a read in between.
+    expect(
+      (await store.compareAndPut('/skyroad/t/found', 'two', refused.current!.modRevision)).succeeded,
+    ).toBe(true);
+    await store.revokeLease(lease);
+  });
+
   it('keeps a lease alive once per call, reports a gone lease, and refuses writes on it', async () => {
     const lease = await store.grantLease(60);
     expect(await store.keepAliveOnce(lease)).toBe(60);

@@ -61,3 +61,56 @@ export function assertMostlySucceeded(what: string, result: LoadResult): void {
       `${what}: ${result.errors} errors, ${result.operations} successes; first error: ${result.firstError}`,
     );
 }
+
+export interface OpenLoopOptions {
+  /** Operations started per second, whatever the answers' pace (a fixed arrival rate). */
+  readonly ratePerSecond: number;
+  readonly durationMs: number;
+  /** One operation; it may queue inside (e.g. for a free connection): that wait is latency too. */
+  readonly op: () => Promise<void>;
+}
+
+/** How often the open loop starts the operations due (the timer's resolution is about 1 ms). */
+const OPEN_LOOP_TICK_MS = 1;
+
+/**
+ * Starts `op` at a fixed rate for `durationMs` and waits for all of them. Each latency runs
+ * from the moment the operation was due, not from when it was started, so a slow server cannot
+ * hide its queue by slowing the generator down (no coordinated omission). Throughput is what
+ * completed over the time from the first start to the last answer.
+ */
+export async function openLoop(options: OpenLoopOptions): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const inFlight: Promise<void>[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  const intervalMs = 1000 / options.ratePerSecond;
+  const total = Math.max(1, Math.floor((options.durationMs / 1000) * options.ratePerSecond));
+  const started = nowMs();
+  let issued = 0;
+  const issue = (dueAt: number) =>
+    options.op().then(
+      () => {
+        latencies.push(nowMs() - dueAt);
+      },
+      (error: unknown) => {
+        errors += 1;
+        firstError ??= String(error);
+      },
+    );
+  while (issued < total) {
+    const due = Math.min(total, Math.floor((nowMs() - started) / intervalMs) + 1);
+    for (; issued < due; issued++) inFlight.push(issue(started + issued * intervalMs));
+    await new Promise((resolve) => setTimeout(resolve, OPEN_LOOP_TICK_MS));
+  }
+  await Promise.all(inFlight);
+  const seconds = (nowMs() - started) / 1000;
+  return {
+    operations: latencies.length,
+    errors,
+    firstError,
+    seconds,
+    opsPerSecond: latencies.length / seconds,
+    latency: summarize(latencies),
+  };
+}

@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Inject, Injectable, Module, type BeforeApplicationShutdown } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { withAccessSchema } from '@skyroad/access';
 import {
@@ -10,6 +10,19 @@ import {
 } from '@skyroad/registry-core';
 import { DataSource } from 'typeorm';
 import { REGISTRY_CONFIG } from '../tokens';
+
+/**
+ * Writes the audit rows still queued before TypeORM closes its connection (HTTP has drained by
+ * then, so no request adds more).
+ */
+@Injectable()
+export class AuditLifecycle implements BeforeApplicationShutdown {
+  constructor(@Inject(AuditLog) private readonly audit: AuditLog) {}
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.audit.close();
+  }
+}
 
 /** History, audit and access (TypeORM on SQLite or PostgreSQL); migrations run at start. */
 @Global()
@@ -34,6 +47,7 @@ import { REGISTRY_CONFIG } from '../tokens';
       inject: [DataSource],
       useFactory: (dataSource: DataSource) => new PolicyHistory(dataSource),
     },
+    AuditLifecycle,
   ],
   exports: [AuditLog, PolicyHistory],
 })

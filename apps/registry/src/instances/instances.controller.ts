@@ -3,6 +3,7 @@ import {
   Controller,
   Delete,
   Get,
+  Headers,
   HttpCode,
   Inject,
   Param,
@@ -10,8 +11,9 @@ import {
   Post,
   Put,
   Query,
+  Res,
 } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   InstanceRegistry,
   instanceParamsSchema,
@@ -22,9 +24,11 @@ import {
   type PatchInstanceInput,
   type RegisterInstanceInput,
 } from '@skyroad/registry-core';
+import type { Response } from 'express';
 import type { z } from 'zod';
 import { Actor } from '../common/actor.decorator';
 import { openApiSchema } from '../common/openapi';
+import { sendSerialized } from '../common/send-serialized';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 
 type ServiceParams = z.output<typeof serviceParamsSchema>;
@@ -47,13 +51,19 @@ export class InstancesController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'The instances of a service and the store revision they reflect' })
-  list(
+  @ApiOperation({
+    summary: 'The instances of a service and the store revision they reflect (ETag; 304 for If-None-Match)',
+  })
+  @ApiHeader({ name: 'If-None-Match', required: false, description: 'An ETag of an earlier answer' })
+  async list(
     @Param(new ZodValidationPipe(serviceParamsSchema, 'path')) { ns, svc }: ServiceParams,
     @Query(new ZodValidationPipe(listInstancesQuerySchema, 'query'))
     query: z.output<typeof listInstancesQuerySchema>,
-  ) {
-    return this.registry.list(ns, svc, query.healthy === 'true');
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
+    // Answered from kept bytes (see InstanceRegistry.listSerialized); errors still reach the filter.
+    sendSerialized(res, await this.registry.listSerialized(ns, svc, query.healthy === 'true'), ifNoneMatch);
   }
 
   @Put(':id/heartbeat')

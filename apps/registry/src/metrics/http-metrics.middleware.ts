@@ -1,6 +1,19 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { MetricsService } from './metrics.service';
 
+/** Counts and times one answered request under its route pattern. */
+export function recordHttpRequest(
+  metrics: MetricsService,
+  method: string,
+  route: string,
+  status: number,
+  started: bigint,
+): void {
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  metrics.httpRequests.inc({ method, route, status: String(status) });
+  metrics.httpDuration.observe({ method, route }, seconds);
+}
+
 /** Counts and times every HTTP request by its route pattern (never by its raw path: bounded labels). */
 export function httpMetricsMiddleware(metrics: MetricsService) {
   return (req: Request, res: Response, next: NextFunction): void => {
@@ -11,9 +24,7 @@ export function httpMetricsMiddleware(metrics: MetricsService) {
       recorded = true;
       const routePath = (req.route as { path?: string } | undefined)?.path;
       const route = typeof routePath === 'string' ? routePath : 'unmatched';
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
-      metrics.httpDuration.observe({ method: req.method, route }, seconds);
+      recordHttpRequest(metrics, req.method, route, res.statusCode, started);
     };
     res.once('finish', record);
     res.once('close', record);

@@ -41,6 +41,12 @@ const groupOf = (key: string): string => key.slice(0, key.lastIndexOf('/') + 1);
  */
 export class KeySpaceCache {
   private readonly groups = new Map<string, Map<string, StoredKey>>();
+  /**
+   * A stamp per group, new (from `lastStamp`) whenever one of its keys changes; a group without
+   * keys has none (stamp 0). Answers built from a group are still right while its stamp is.
+   */
+  private readonly stamps = new Map<string, number>();
+  private lastStamp = 0;
   private readonly listeners = new Set<CacheListener>();
   private backlog: KeyEvent[] = [];
   /** Every change with a revision above this is in the backlog. */
@@ -177,6 +183,7 @@ export class KeySpaceCache {
     const changes = relist ? this.diff(snapshot.kvs, snapshot.revision) : [];
     const from = this.revisionValue;
     this.groups.clear();
+    this.stamps.clear();
     for (const kv of snapshot.kvs) this.setKey(kv);
     this.watch = watch;
     this.loadedEpoch = epoch;
@@ -256,14 +263,18 @@ export class KeySpaceCache {
     let members = this.groups.get(group);
     if (!members) this.groups.set(group, (members = new Map()));
     members.set(kv.key, kv);
+    this.stamps.set(group, ++this.lastStamp);
   }
 
   private deleteKey(key: string): void {
     const group = groupOf(key);
     const members = this.groups.get(group);
     if (!members) return;
-    members.delete(key);
-    if (members.size === 0) this.groups.delete(group);
+    if (!members.delete(key)) return;
+    if (members.size === 0) {
+      this.groups.delete(group);
+      this.stamps.delete(group);
+    } else this.stamps.set(group, ++this.lastStamp);
   }
 
   private apply(events: KeyEvent[]): void {
@@ -317,6 +328,14 @@ export class KeySpaceCache {
 
   get(key: string): StoredKey | undefined {
     return this.groups.get(groupOf(key))?.get(key);
+  }
+
+  /**
+   * Changes whenever a key directly under `group` is put or deleted (0 while the group has no
+   * key), so that what was built from `list(group)` can be kept until then.
+   */
+  groupStamp(group: string): number {
+    return this.stamps.get(group) ?? 0;
   }
 
   /** Keys directly under `group` (a prefix ending in '/'). */

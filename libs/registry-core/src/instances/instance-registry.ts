@@ -20,6 +20,11 @@ import { LeaseNotFoundError, type RegistryStore, type StoredKey } from '../store
 import { INSTANCE_ID_PATTERN } from '../validation/names';
 import type { PatchInstanceInput, RegisterInstanceInput } from '../validation/instance-schemas';
 import { decodeInstance, encodeInstance, type Instance, type StoredInstance } from './instance';
+import {
+  InstanceListAnswers,
+  serializeInstanceList,
+  type SerializedInstanceList,
+} from '../discovery/instance-list-answers';
 
 export const DEFAULT_NAMESPACE = 'default';
 
@@ -84,6 +89,7 @@ export class InstanceRegistry {
   readonly stats: DiscoveryStats = { l1Hits: 0, l1Misses: 0 };
   private l2: L2Reader | undefined;
   private degraded: DegradedMode | undefined;
+  private readonly answers: InstanceListAnswers;
 
   constructor(
     private readonly store: RegistryStore,
@@ -92,6 +98,7 @@ export class InstanceRegistry {
     private readonly now: () => Date = () => new Date(),
     readonly heartbeats: HeartbeatTimes = new HeartbeatTimes(),
   ) {
+    this.answers = new InstanceListAnswers(cache, heartbeats);
     // Forget heartbeat times of instances that are gone, so the map stays as big as the registry.
     this.unsubscribe = cache.subscribe({
       onEvents: (events) => {
@@ -148,6 +155,10 @@ export class InstanceRegistry {
    */
   private async fresh(): Promise<void> {
     if (this.cache.state === 'synced') await this.cache.catchUp(READ_YOUR_WRITES_WAIT_MS);
+    this.requireServing();
+  }
+
+  private requireServing(): void {
     if (!this.cache.serving) throw new UnavailableError(`the registry cache is ${this.cache.state}`);
   }
 
@@ -181,9 +192,12 @@ export class InstanceRegistry {
   /**
    * Throws NotFoundError unless the namespace exists. Reads trust the cache; a write also asks
    * the store, as the cache may lag a namespace just created through another registry node.
+   * So a write does not wait for L1 to show this node's own last write, as reads do: under
+   * concurrent registrations that wait queued each one behind the previous one's watch event.
    */
   async requireNamespace(ns: string, forWrite = false): Promise<void> {
-    await this.fresh();
+    if (forWrite) this.requireServing();
+    else await this.fresh();
     if (ns === DEFAULT_NAMESPACE) return;
     if (this.cache.get(namespaceKey(ns))) return;
     if (forWrite && (await this.store.get(namespaceKey(ns)))) return;
@@ -254,8 +268,12 @@ export class InstanceRegistry {
     const id = input.id ?? defaultInstanceId(svc, input.host, input.port);
     const key = instanceKey(ns, svc, id);
     const ttl = input.ttl ?? DEFAULT_TTL_SECONDS;
+    // Two store round trips (lease grant, transaction): L1's copy of the key is the guess of
+    // what the write replaces, so there is no read first. When the guess is wrong (the key
+    // changed through another node a moment ago) the failed compare answers what is there.
+    let existing: StoredKey | undefined = this.cache.get(key);
+    const lease = await this.store.grantLease(ttl);
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      const existing = await this.store.get(key);
       const at = this.now().toISOString();
       const stored: StoredInstance = {
         id,
@@ -270,7 +288,6 @@ export class InstanceRegistry {
         registeredAt: at,
         lastHeartbeatAt: at,
       };
-      const lease = await this.store.grantLease(ttl);
       const result = await this.store.compareAndPut(
         key,
         encodeInstance(stored),
@@ -278,7 +295,7 @@ export class InstanceRegistry {
         lease,
       );
       if (!result.succeeded) {
-        await this.store.revokeLease(lease);
+        existing = result.current === undefined ? await this.store.get(key) : (result.current ?? undefined);
         continue;
       }
       this.cache.noteWrite(result.revision);
@@ -297,6 +314,7 @@ export class InstanceRegistry {
       });
       return instance;
     }
+    await this.store.revokeLease(lease);
     throw new ConflictError(`instance "${id}" is being changed concurrently; try again`);
   }
 
@@ -327,7 +345,10 @@ export class InstanceRegistry {
 
   private async heartbeatInStore(ns: string, svc: string, id: string): Promise<HeartbeatResult> {
     const key = instanceKey(ns, svc, id);
-    await this.fresh();
+    // No wait for the cache to show this node's latest write (as reads do): a key L1 does not
+    // hold yet is read from the store, and a stale copy's lease fails the renewal below, which
+    // then reads the store. Waiting would tie every heartbeat to the newest registration.
+    this.requireServing();
     let kv = this.cache.get(key) ?? (await this.store.get(key));
     if (!kv) throw this.expired(id);
     if (kv.lease === '0') {
@@ -471,6 +492,21 @@ export class InstanceRegistry {
     }
     instances.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return { namespace: ns, service: svc, revision: Math.max(copy?.revision ?? 0, 0), instances };
+  }
+
+  /**
+   * `list` as the bytes of its JSON, for GET .../instances. An L1 hit outside degraded mode is
+   * a kept answer (InstanceListAnswers: rebuilt only when the service's keys, heartbeat times or
+   * the revision moved); L2 reads and degraded mode (where instances expire with the clock) are
+   * computed by `list` and serialized.
+   */
+  async listSerialized(ns: string, svc: string, healthyOnly = false): Promise<SerializedInstanceList> {
+    await this.requireNamespace(ns);
+    // The same choice as list() makes, after the same wait for the cache.
+    const fromL1 = this.cache.state === 'synced' || this.cache.hasGroup(servicePrefix(ns, svc)) || !this.l2;
+    if (!fromL1 || this.degraded?.active) return serializeInstanceList(await this.list(ns, svc, healthyOnly));
+    this.stats.l1Hits++;
+    return this.answers.answer(ns, svc, healthyOnly);
   }
 
   /** Synchronous, so that a watch can pair it with the changes that follow it. */

@@ -107,8 +107,16 @@ export class EtcdRegistryStore implements RegistryStore {
       const put = this.client.put(key).value(value);
       if (lease !== undefined && lease !== '0') put.lease(lease);
       try {
-        const response = await this.client.if(key, 'Mod', '==', expectedModRevision).then(put).commit();
-        return { succeeded: response.succeeded, revision: Number(response.header.revision) };
+        // The else branch reads the key in the same round trip, for the caller's retry.
+        const response = await this.client
+          .if(key, 'Mod', '==', expectedModRevision)
+          .then(put)
+          .else(this.client.get(key))
+          .commit();
+        const revision = Number(response.header.revision);
+        if (response.succeeded) return { succeeded: true, revision };
+        const found = response.responses[0]?.response_range?.kvs[0];
+        return { succeeded: false, revision, current: found ? toStoredKey(found) : null };
       } catch (error) {
         if (lease !== undefined && isLeaseNotFound(error)) throw new LeaseNotFoundError(lease);
         throw error;

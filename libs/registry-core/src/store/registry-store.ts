@@ -35,6 +35,11 @@ export interface WriteResult {
   succeeded: boolean;
   /** The store revision after the operation (the new key's mod revision on success). */
   revision: number;
+  /**
+   * When a compare failed, the key as the same transaction found it (null: absent), so the
+   * caller can retry without reading it first. Undefined when the store did not say.
+   */
+  current?: StoredKey | null;
 }
 
 export interface WatchListener {

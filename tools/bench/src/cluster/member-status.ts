@@ -4,8 +4,12 @@ import type { StoreMember } from './store-cluster';
 
 /** Resident set size of a member's process in bytes (Linux /proc), or null when unknown. */
 export function rssBytes(member: StoreMember): number | null {
-  const pid = member.process.pid;
-  if (pid === undefined || !member.process.running) return null;
+  return member.process.running ? processRssBytes(member.process.pid ?? null) : null;
+}
+
+/** Resident set size of a process in bytes (Linux /proc), or null when unknown. */
+export function processRssBytes(pid: number | null): number | null {
+  if (pid === null) return null;
   try {
     const kb = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
     return kb === undefined ? null : Number(kb) * 1024;

@@ -2,7 +2,11 @@ import { Etcd3 } from 'etcd3';
 import { HttpClient } from '../../cluster/http-client';
 import { totalCpuTimeMs } from '../../cluster/member-status';
 import { stopAllProcesses } from '../../cluster/processes';
-import { registryUnavailableReason, startRegistry } from '../../cluster/registry-process';
+import {
+  registryUnavailableReason,
+  startRegistry,
+  type RegistryProcess,
+} from '../../cluster/registry-process';
 import { SseWatchers } from '../../cluster/sse-watchers';
 import {
   requireEtcd,
@@ -11,11 +15,13 @@ import {
   type StoreCluster,
   type StoreKind,
 } from '../../cluster/store-cluster';
-import { assertMostlySucceeded, closedLoop, type LoadResult } from '../../load';
+import { HttpGetPool } from '../../cluster/http-get-pool';
+import { assertMostlySucceeded, closedLoop, openLoop, type LoadResult } from '../../load';
 import { PushProbe } from '../../push-probe';
 import { row, unavailable, type ResultRow } from '../../result';
 import { median, summarize } from '../../stats';
 import { SuiteUnavailableError, type Suite, type SuiteContext, type SuiteOutcome } from '../../suite';
+import { keepaliveNote, keepaliveSizes, measureKeepalive } from './keepalive';
 
 /** The issue's targets: discovery through the registry 10x the store's, p99 under 10 ms. */
 export const DISCOVERY_RATIO_TARGET = 10;
@@ -65,6 +71,10 @@ function instanceBody(k: number, tag: string) {
 /** The measurement groups `--only` selects from. */
 export const REGISTRY_GROUPS = ['discovery', 'registration', 'push', 'keepalive'] as const;
 
+/** Whether `--only` (none: everything) selects this group. */
+const selected = (ctx: SuiteContext, group: (typeof REGISTRY_GROUPS)[number]): boolean =>
+  ctx.only === null || ctx.only.has(group);
+
 export const registrySuite: Suite = {
   name: 'registry',
   description: `discovery q/s and latency through the registry vs a prefix range on its store (${INSTANCES} instances, c=${DISCOVERY_CONCURRENCY}), registration throughput, SSE push latency`,
@@ -99,9 +109,11 @@ export const registrySuite: Suite = {
       }
     }
     notes.push(
-      `Each store: ${sizes.storeMembers} member(s), durable writes (fsync). Discovery: GET ${servicePath('<svc>')}/instances through the registry vs etcd3 getAll().prefix('${storePrefix('<svc>')}') on the same store, both at concurrency ${DISCOVERY_CONCURRENCY}, ${sizes.discoveryMs} ms each, same load generator process.`,
+      `Each store: ${sizes.storeMembers} member(s), durable writes (fsync). Discovery: GET ${servicePath('<svc>')}/instances through the registry vs etcd3 getAll().prefix('${storePrefix('<svc>')}') on the same store, both closed loop at concurrency ${DISCOVERY_CONCURRENCY}, ${DISCOVERY_WARMUP_MS} ms warm-up then ${sizes.discoveryMs} ms each; then the registry in an open loop (fixed arrival rate, latency from each request's due time) at ${DISCOVERY_RATIO_TARGET}x the store's q/s, capped at the registry's closed-loop q/s (the 'offered rate' row shows the cap), ${sizes.discoveryMs} ms: the p99 target applies to that run.`,
+      `Discovery load generator: the bench process (etcd3 client; for the registry raw keep-alive HTTP/1.1 sockets that check the status and Content-Length of each answer and count its bytes without decoding them, the content is checked once before). It shares the machine's cores with the registry and the store members: on a 2-core machine the q/s are a floor, the CPU-per-query rows carry over. The registry runs with SKYROAD_LOG_LEVEL=warn (discovery GETs take its fast path ahead of Express/NestJS) and no OTLP endpoint (discovery GETs then get no span; with an exporter each is traced again: about 100 µs more CPU per query, measured here).`,
       `Registration: POST .../instances (ttl ${INSTANCE_TTL_S} s) vs a lease grant + put with that lease on the store, concurrency ${REGISTER_CONCURRENCY}, ${sizes.registerMs} ms each.`,
       `Push: ${sizes.watchers} SSE streams on GET .../watch (one connection each) vs ${sizes.watchers} etcd watches on the prefix (over ${ETCD_WATCH_CLIENTS} clients); ${sizes.pushRounds} rounds of one registration; latency from just before the write to each watcher's event.`,
+      keepaliveNote(keepaliveSizes(ctx.quick)),
     );
     return {
       competitor: 'store read/written directly (etcd3 client)',
@@ -121,122 +133,187 @@ async function measureOn(store: StoreCluster, sizes: Sizes, ctx: SuiteContext): 
   const watchClients: Etcd3[] = [];
   let sse: SseWatchers | undefined;
   try {
-    ctx.log(`registry ${on}: registering ${INSTANCES} instances`);
-    for (let k = 0; k < INSTANCES; k++) {
-      await http.expect(201, 'POST', `${servicePath(DISCOVERY_SERVICE)}/instances`, instanceBody(k, 'd'));
+    const discovery = selected(ctx, 'discovery')
+      ? await measureDiscovery(store, registry, http, etcd, sizes, ctx)
+      : [];
+
+    let registration: ResultRow[] = [];
+    if (selected(ctx, 'registration')) {
+      ctx.log(`registry ${on}: registration`);
+      const directReg = await closedLoop({
+        concurrency: REGISTER_CONCURRENCY,
+        durationMs: sizes.registerMs,
+        op: async (seq) => {
+          const lease = etcd.lease(INSTANCE_TTL_S, { autoKeepAlive: false });
+          await lease
+            .put(`${storePrefix(REGISTER_SERVICE)}direct-${seq}`)
+            .value(JSON.stringify(instanceBody(seq, 'direct')));
+          lease.release();
+        },
+      });
+      assertMostlySucceeded('etcd3 lease grant + put', directReg);
+      const viaRegistryReg = await closedLoop({
+        concurrency: REGISTER_CONCURRENCY,
+        durationMs: sizes.registerMs,
+        op: async (seq) => {
+          await http.expect(
+            201,
+            'POST',
+            `${servicePath(REGISTER_SERVICE)}/instances`,
+            instanceBody(seq, 'r'),
+          );
+        },
+      });
+      assertMostlySucceeded('registry registration', viaRegistryReg);
+      registration = registrationRows(on, directReg, viaRegistryReg);
     }
-    const listed = JSON.parse(
-      (await http.expect(200, 'GET', `${servicePath(DISCOVERY_SERVICE)}/instances`)).body,
-    ) as {
-      instances: unknown[];
-    };
-    const stored = await etcd.getAll().prefix(storePrefix(DISCOVERY_SERVICE)).strings();
-    if (listed.instances.length !== INSTANCES || Object.keys(stored).length !== INSTANCES)
-      throw new Error(
-        `expected ${INSTANCES} instances, registry lists ${listed.instances.length}, store holds ${Object.keys(stored).length}`,
+
+    let push: ResultRow[] = [];
+    if (selected(ctx, 'push')) {
+      ctx.log(`registry ${on}: push to ${sizes.watchers} watchers`);
+      await http.expect(201, 'POST', `${servicePath(PUSH_SERVICE)}/instances`, instanceBody(0, 'seed'));
+      const sseProbe = new PushProbe(sizes.watchers);
+      sse = await SseWatchers.open(
+        `${registry.url}${servicePath(PUSH_SERVICE)}/watch`,
+        sizes.watchers,
+        (i, event, data) => {
+          if (event === 'instance') sseProbe.seen(i, data);
+        },
       );
+      const ssePush: number[][] = [];
+      for (let round = 0; round < sizes.pushRounds; round++) {
+        const body = instanceBody(1000 + round, 'push');
+        ssePush.push(
+          await sseProbe.round(body.id, async () => {
+            await http.expect(201, 'POST', `${servicePath(PUSH_SERVICE)}/instances`, body);
+          }),
+        );
+      }
+      sse.close();
+      sse = undefined;
 
-    ctx.log(`registry ${on}: discovery`);
-    const storePids = store.members.map((m) => m.process.pid);
-    const directCpu = cpuMeter(storePids);
-    const direct = await closedLoop({
-      concurrency: DISCOVERY_CONCURRENCY,
-      durationMs: sizes.discoveryMs,
-      op: async () => {
-        const kvs = await etcd.getAll().prefix(storePrefix(DISCOVERY_SERVICE)).strings();
-        if (Object.keys(kvs).length !== INSTANCES) throw new Error('short range');
-      },
-    });
-    assertMostlySucceeded('etcd3 range', direct);
-    const directCost = directCpu.perOperation(direct.operations);
-    const viaCpu = cpuMeter([registry.process.pid, ...storePids]);
-    const viaRegistry = await closedLoop({
-      concurrency: DISCOVERY_CONCURRENCY,
-      durationMs: sizes.discoveryMs,
-      op: async () => {
-        await http.expect(200, 'GET', `${servicePath(DISCOVERY_SERVICE)}/instances`);
-      },
-    });
-    assertMostlySucceeded('registry discovery', viaRegistry);
-    const viaCost = viaCpu.perOperation(viaRegistry.operations);
-
-    ctx.log(`registry ${on}: registration`);
-    const directReg = await closedLoop({
-      concurrency: REGISTER_CONCURRENCY,
-      durationMs: sizes.registerMs,
-      op: async (seq) => {
-        const lease = etcd.lease(INSTANCE_TTL_S, { autoKeepAlive: false });
-        await lease
-          .put(`${storePrefix(REGISTER_SERVICE)}direct-${seq}`)
-          .value(JSON.stringify(instanceBody(seq, 'direct')));
-        lease.release();
-      },
-    });
-    assertMostlySucceeded('etcd3 lease grant + put', directReg);
-    const viaRegistryReg = await closedLoop({
-      concurrency: REGISTER_CONCURRENCY,
-      durationMs: sizes.registerMs,
-      op: async (seq) => {
-        await http.expect(201, 'POST', `${servicePath(REGISTER_SERVICE)}/instances`, instanceBody(seq, 'r'));
-      },
-    });
-    assertMostlySucceeded('registry registration', viaRegistryReg);
-
-    ctx.log(`registry ${on}: push to ${sizes.watchers} watchers`);
-    await http.expect(201, 'POST', `${servicePath(PUSH_SERVICE)}/instances`, instanceBody(0, 'seed'));
-    const sseProbe = new PushProbe(sizes.watchers);
-    sse = await SseWatchers.open(
-      `${registry.url}${servicePath(PUSH_SERVICE)}/watch`,
-      sizes.watchers,
-      (i, event, data) => {
-        if (event === 'instance') sseProbe.seen(i, data);
-      },
-    );
-    const ssePush: number[][] = [];
-    for (let round = 0; round < sizes.pushRounds; round++) {
-      const body = instanceBody(1000 + round, 'push');
-      ssePush.push(
-        await sseProbe.round(body.id, async () => {
-          await http.expect(201, 'POST', `${servicePath(PUSH_SERVICE)}/instances`, body);
-        }),
+      const etcdProbe = new PushProbe(sizes.watchers);
+      for (let c = 0; c < ETCD_WATCH_CLIENTS; c++) watchClients.push(new Etcd3({ hosts: store.endpoints }));
+      const watchers = await Promise.all(
+        Array.from({ length: sizes.watchers }, (_, i) =>
+          watchClients[i % ETCD_WATCH_CLIENTS]
+            .watch()
+            .prefix(storePrefix(PUSH_SERVICE))
+            .create()
+            .then((w) => w.on('put', (kv) => etcdProbe.seen(i, kv.key.toString()))),
+        ),
       );
+      const etcdPush: number[][] = [];
+      for (let round = 0; round < sizes.pushRounds; round++) {
+        const key = `${storePrefix(PUSH_SERVICE)}direct-push-${round}`;
+        etcdPush.push(
+          await etcdProbe.round(key, async () => {
+            await etcd.put(key).value(JSON.stringify(instanceBody(2000 + round, 'direct-push')));
+          }),
+        );
+      }
+      await Promise.all(watchers.map((w) => w.cancel()));
+      push = pushRows(on, sizes.watchers, etcdPush, ssePush);
     }
-    sse.close();
-    sse = undefined;
 
-    const etcdProbe = new PushProbe(sizes.watchers);
-    for (let c = 0; c < ETCD_WATCH_CLIENTS; c++) watchClients.push(new Etcd3({ hosts: store.endpoints }));
-    const watchers = await Promise.all(
-      Array.from({ length: sizes.watchers }, (_, i) =>
-        watchClients[i % ETCD_WATCH_CLIENTS]
-          .watch()
-          .prefix(storePrefix(PUSH_SERVICE))
-          .create()
-          .then((w) => w.on('put', (kv) => etcdProbe.seen(i, kv.key.toString()))),
-      ),
-    );
-    const etcdPush: number[][] = [];
-    for (let round = 0; round < sizes.pushRounds; round++) {
-      const key = `${storePrefix(PUSH_SERVICE)}direct-push-${round}`;
-      etcdPush.push(
-        await etcdProbe.round(key, async () => {
-          await etcd.put(key).value(JSON.stringify(instanceBody(2000 + round, 'direct-push')));
-        }),
-      );
-    }
-    await Promise.all(watchers.map((w) => w.cancel()));
+    const keepalive = selected(ctx, 'keepalive')
+      ? await measureKeepalive(store, keepaliveSizes(ctx.quick), ctx)
+      : [];
 
-    return [
-      ...discoveryRows(on, direct, viaRegistry),
-      ...costRows(on, directCost, viaCost),
-      ...registrationRows(on, directReg, viaRegistryReg),
-      ...pushRows(on, sizes.watchers, etcdPush, ssePush),
-    ];
+    return [...discovery, ...registration, ...push, ...keepalive];
   } finally {
     sse?.close();
     http.close();
     etcd.close();
     for (const c of watchClients) c.close();
+  }
+}
+
+/** Each side runs this long unmeasured first (JIT, connections, the registry's first answer). */
+const DISCOVERY_WARMUP_MS = 300;
+
+/**
+ * Discovery of one service of INSTANCES instances, three runs: the store directly, closed loop
+ * (its maximum q/s); the registry, closed loop (its maximum: the ratio target); then the
+ * registry in an open loop at 10x the store's q/s, capped at the registry's closed-loop
+ * maximum, for the p99 at that load (the latency target: a closed loop at c=64 would only
+ * show 64 / throughput, by Little's law).
+ */
+async function measureDiscovery(
+  store: StoreCluster,
+  registry: RegistryProcess,
+  http: HttpClient,
+  etcd: Etcd3,
+  sizes: Sizes,
+  ctx: SuiteContext,
+): Promise<ResultRow[]> {
+  const on = `on ${store.label}`;
+  const path = `${servicePath(DISCOVERY_SERVICE)}/instances`;
+  ctx.log(`registry ${on}: registering ${INSTANCES} instances`);
+  for (let k = 0; k < INSTANCES; k++) {
+    await http.expect(201, 'POST', path, instanceBody(k, 'd'));
+  }
+  // The content is checked once here; during the runs only the status and the length are.
+  const answer = await http.expect(200, 'GET', path);
+  const listed = JSON.parse(answer.body) as { instances: unknown[] };
+  const stored = await etcd.getAll().prefix(storePrefix(DISCOVERY_SERVICE)).strings();
+  if (listed.instances.length !== INSTANCES || Object.keys(stored).length !== INSTANCES)
+    throw new Error(
+      `expected ${INSTANCES} instances, registry lists ${listed.instances.length}, store holds ${Object.keys(stored).length}`,
+    );
+
+  ctx.log(`registry ${on}: discovery`);
+  const storePids = store.members.map((m) => m.process.pid);
+  const rangeOp = async () => {
+    const kvs = await etcd.getAll().prefix(storePrefix(DISCOVERY_SERVICE)).strings();
+    if (Object.keys(kvs).length !== INSTANCES) throw new Error('short range');
+  };
+  await closedLoop({ concurrency: DISCOVERY_CONCURRENCY, durationMs: DISCOVERY_WARMUP_MS, op: rangeOp });
+  const directCpu = cpuMeter(storePids);
+  const direct = await closedLoop({
+    concurrency: DISCOVERY_CONCURRENCY,
+    durationMs: sizes.discoveryMs,
+    op: rangeOp,
+  });
+  assertMostlySucceeded('etcd3 range', direct);
+  const directCost = directCpu.perOperation(direct.operations);
+  const pool = new HttpGetPool(registry.url, path, DISCOVERY_CONCURRENCY, {
+    status: 200,
+    bodyBytes: Buffer.byteLength(answer.body),
+  });
+  try {
+    await closedLoop({
+      concurrency: DISCOVERY_CONCURRENCY,
+      durationMs: DISCOVERY_WARMUP_MS,
+      op: () => pool.get(),
+    });
+    const viaCpu = cpuMeter([registry.process.pid, ...storePids]);
+    const viaRegistry = await closedLoop({
+      concurrency: DISCOVERY_CONCURRENCY,
+      durationMs: sizes.discoveryMs,
+      op: () => pool.get(),
+    });
+    assertMostlySucceeded('registry discovery', viaRegistry);
+    const viaCost = viaCpu.perOperation(viaRegistry.operations);
+
+    const tenfold = direct.opsPerSecond * DISCOVERY_RATIO_TARGET;
+    const offered = Math.min(tenfold, viaRegistry.opsPerSecond);
+    ctx.log(
+      `registry ${on}: discovery, open loop at ${Math.round(offered)} q/s${offered < tenfold ? ' (capped)' : ''}`,
+    );
+    const atLoad = await openLoop({
+      ratePerSecond: offered,
+      durationMs: sizes.discoveryMs,
+      op: () => pool.get(),
+    });
+    assertMostlySucceeded('registry discovery, open loop', atLoad);
+    return [
+      ...discoveryRows(on, direct, viaRegistry),
+      ...openLoopRows(on, direct, offered, atLoad),
+      ...costRows(on, directCost, viaCost),
+    ];
+  } finally {
+    pool.close();
   }
 }
 
@@ -266,6 +343,31 @@ function discoveryRows(on: string, direct: LoadResult, via: LoadResult): ResultR
       better: 'lower',
       competitor: { name: DIRECT, value: direct.latency.p99 },
       skyroad: { name: VIA, value: via.latency.p99 },
+    }),
+  ];
+}
+
+/**
+ * The open loop at 10x the store's q/s: the rate offered (below 10x when capped at what the
+ * registry sustained closed-loop, so the cap shows as a ratio under 10) and the p99 at it.
+ */
+function openLoopRows(on: string, direct: LoadResult, offered: number, atLoad: LoadResult): ResultRow[] {
+  const directMax = `${DIRECT} (closed loop, c=${DISCOVERY_CONCURRENCY})`;
+  const viaOpen = `${VIA} (open loop)`;
+  return [
+    row({
+      metric: `discovery offered rate, open loop (10x the store's q/s, capped at the registry's closed-loop max), ${on}`,
+      unit: 'queries/s',
+      better: 'higher',
+      competitor: { name: directMax, value: direct.opsPerSecond },
+      skyroad: { name: viaOpen, value: offered },
+    }),
+    row({
+      metric: `discovery latency p99 at the offered rate (open loop), ${on}`,
+      unit: 'ms',
+      better: 'lower',
+      competitor: { name: directMax, value: direct.latency.p99 },
+      skyroad: { name: viaOpen, value: atLoad.latency.p99 },
       target: { on: 'skyroad', op: '<=', value: DISCOVERY_P99_TARGET_MS },
     }),
   ];

@@ -1,0 +1,96 @@
+import type { ExecutionContext } from '@nestjs/common';
+import type { AccessGuard } from '@skyroad/access';
+import { instanceParamsSchema, type InstanceRegistry } from '@skyroad/registry-core';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { requestId } from '../common/request-id';
+import { recordHttpRequest } from '../metrics/http-metrics.middleware';
+import type { MetricsService } from '../metrics/metrics.service';
+import { HEARTBEAT_ROUTE, matchHeartbeat, type HeartbeatTarget } from './heartbeat-route';
+
+/** pino levels at which pino-http logs nothing for a successful request (it logs those at info). */
+const QUIET_LOG_LEVELS = new Set(['warn', 'error', 'fatal', 'silent']);
+
+export interface HeartbeatFastPathDeps {
+  registry: InstanceRegistry;
+  guard: AccessGuard;
+  metrics: MetricsService;
+  /** Counts the request as in flight until it is answered (for the shutdown drain). */
+  track(res: ServerResponse): void;
+  logLevel: string;
+}
+
+/**
+ * PUT /v1/namespaces/{ns}/services/{svc}/instances/{id}/heartbeat without the Express/Nest
+ * pipeline. Every instance sends one every TTL/3, so with many instances heartbeats are most of
+ * the registry's requests, and the pipeline (router, Nest's pipes, guards and interceptors,
+ * pino-http's per-request logger, res.json) cost several times the renewal itself. It keeps
+ * what the route promises: the same access guard, the X-Request-Id header, the HTTP metrics,
+ * the in-flight count and the same JSON answer. Only a successful renewal of a request
+ * without a body is answered here; anything else, and any heartbeat that fails here (401/403,
+ * 404 once expired, 503...), is handed to `full`, the whole pipeline, which answers it as
+ * before (a renewal is idempotent, so trying it again there is harmless). With info logging
+ * on, every request goes the full way, so pino-http still logs each one.
+ *
+ * Returns the request listener to put in front of `full`.
+ */
+export function heartbeatFastPath(
+  deps: HeartbeatFastPathDeps,
+  full: (req: IncomingMessage, res: ServerResponse) => void,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  if (!QUIET_LOG_LEVELS.has(deps.logLevel)) return full;
+  return (req, res) => {
+    const target = matchHeartbeat(req.method, req.url);
+    if (!target || hasBody(req) || !instanceParamsSchema.safeParse(target).success) {
+      full(req, res);
+      return;
+    }
+    answer(deps, target, req, res).then(
+      (answered) => {
+        if (!answered) full(req, res);
+      },
+      // Only writing the answer can fail here, with the response half written: drop the connection.
+      () => res.destroy(),
+    );
+  };
+}
+
+/** A body would have to be read (and its size limited) by the full pipeline. */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/** Answers the request and says true, or says false having written nothing. */
+async function answer(
+  deps: HeartbeatFastPathDeps,
+  target: HeartbeatTarget,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<boolean> {
+  const started = process.hrtime.bigint();
+  deps.track(res);
+  let renewed;
+  try {
+    await deps.guard.canActivate(httpContext(req, res));
+    renewed = await deps.registry.heartbeat(target.ns, target.svc, target.id);
+  } catch {
+    return false;
+  }
+  if (res.headersSent || res.destroyed) return true;
+  const body = Buffer.from(JSON.stringify(renewed));
+  res.statusCode = 200;
+  res.setHeader('X-Request-Id', requestId(req));
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', body.length);
+  res.end(body);
+  recordHttpRequest(deps.metrics, 'PUT', HEARTBEAT_ROUTE, res.statusCode, started);
+  return true;
+}
+
+/** What the guard reads of an ExecutionContext, for a request outside Nest. */
+function httpContext(req: IncomingMessage, res: ServerResponse): ExecutionContext {
+  return {
+    getType: () => 'http',
+    switchToHttp: () => ({ getRequest: () => req, getResponse: () => res, getNext: () => undefined }),
+  } as unknown as ExecutionContext;
+}

@@ -1,0 +1,132 @@
+import { connect, type Socket } from 'node:net';
+
+/** What every answer must be, checked without parsing its body. */
+export interface ExpectedAnswer {
+  readonly status: number;
+  /** The body's length in bytes (the Content-Length header). */
+  readonly bodyBytes: number;
+}
+
+const HEADER_END = Buffer.from('\r\n\r\n');
+const CONTENT_LENGTH = /\r\ncontent-length:\s*(\d+)/i;
+
+/**
+ * One keep-alive HTTP/1.1 connection sending one prebuilt GET at a time. It reads the status
+ * line and Content-Length and counts the body's bytes without decoding them, so a 35 KB answer
+ * costs the load generator a few copies rather than a string and a JSON parse: what the bench
+ * measures is the server, not the client.
+ */
+class GetConnection {
+  private readonly socket: Socket;
+  private pending: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  private head: Buffer[] = [];
+  private headBytes = 0;
+  /** Body bytes still to come; -1 while reading the head. */
+  private bodyLeft = -1;
+  private failed: Error | undefined;
+
+  constructor(
+    port: number,
+    host: string,
+    private readonly request: Buffer,
+    private readonly expected: ExpectedAnswer,
+  ) {
+    this.socket = connect({ port, host, noDelay: true });
+    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.socket.on('error', (error) => this.fail(error));
+    this.socket.on('close', () => this.fail(new Error('connection closed by the server')));
+  }
+
+  get(): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed);
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.socket.write(this.request);
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private onData(received: Buffer): void {
+    let chunk = received;
+    if (this.bodyLeft < 0) {
+      this.head.push(chunk);
+      this.headBytes += chunk.length;
+      const buffered = this.head.length === 1 ? chunk : Buffer.concat(this.head, this.headBytes);
+      const end = buffered.indexOf(HEADER_END);
+      if (end < 0) return;
+      const head = buffered.toString('latin1', 0, end);
+      this.head = [];
+      this.headBytes = 0;
+      const status = Number(head.slice(9, 12));
+      const length = CONTENT_LENGTH.exec(head);
+      if (status !== this.expected.status || !length || Number(length[1]) !== this.expected.bodyBytes) {
+        this.fail(
+          new Error(
+            `expected ${this.expected.status} with ${this.expected.bodyBytes} body bytes, got: ${head.split('\r\n', 1)[0]} content-length ${length?.[1]}`,
+          ),
+        );
+        return;
+      }
+      this.bodyLeft = Number(length[1]);
+      chunk = buffered.subarray(end + HEADER_END.length);
+    }
+    this.bodyLeft -= chunk.length;
+    if (this.bodyLeft > 0) return;
+    if (this.bodyLeft < 0) {
+      this.fail(new Error('more bytes than the answer announced (no request was pipelined)'));
+      return;
+    }
+    this.bodyLeft = -1;
+    const done = this.pending;
+    this.pending = undefined;
+    done?.resolve();
+  }
+
+  private fail(error: Error): void {
+    this.failed ??= error;
+    const done = this.pending;
+    this.pending = undefined;
+    done?.reject(error);
+    this.socket.destroy();
+  }
+}
+
+/**
+ * A pool of `size` connections sending the same GET; `get()` uses an idle connection or waits
+ * for one (first come, first served), so an open-loop caller sees the queueing in its latency.
+ */
+export class HttpGetPool {
+  private readonly idle: GetConnection[];
+  private readonly waiting: ((connection: GetConnection) => void)[] = [];
+  private readonly all: GetConnection[];
+
+  constructor(baseUrl: string, path: string, size: number, expected: ExpectedAnswer) {
+    const url = new URL(baseUrl);
+    const request = Buffer.from(
+      `GET ${path} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: keep-alive\r\n\r\n`,
+    );
+    this.all = Array.from(
+      { length: size },
+      () => new GetConnection(Number(url.port), url.hostname, request, expected),
+    );
+    this.idle = [...this.all];
+  }
+
+  async get(): Promise<void> {
+    const connection = this.idle.pop() ?? (await new Promise<GetConnection>((r) => this.waiting.push(r)));
+    try {
+      await connection.get();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(connection);
+      else this.idle.push(connection);
+    }
+  }
+
+  close(): void {
+    for (const connection of this.all) connection.close();
+  }
+}
