@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { RegistryConfig } from '@skyroad/registry-core';
 import { AccessModule, isLoopbackHost } from '@skyroad/access';
 import { LoggerModule } from 'nestjs-pino';
+import { accessLogLevel } from './common/routine-requests';
 import { AuditModule } from './audit/audit.module';
 import { requestId } from './common/request-id';
 import { ClusterModule } from './cluster/cluster.module';
@@ -36,6 +37,8 @@ export class AppModule {
             },
             // Health probes and scrapes would drown the log.
             autoLogging: { ignore: (req) => ['/health', '/ready', '/metrics'].includes(req.url ?? '') },
+            // Successful discovery GETs and heartbeats at debug (see routine-requests.ts).
+            customLogLevel: accessLogLevel,
             redact: ['req.headers.authorization'],
           },
         }),

@@ -118,6 +118,23 @@ describe('the skyroad-registry binary', () => {
       .split('\n')
       .find((line) => line.includes('"url":"/v1/namespaces/default/services/bin/instances"'))!;
     expect(JSON.parse(logLine).req.id).toMatch(/^[0-9a-f-]{36}$/);
+    // Routine successes (discovery GETs, heartbeats) are not logged at info; failures are.
+    expect((await call('GET', `${svc}/instances`)).status).toBe(200);
+    const missing = `${url}/v1/namespaces/nowhere/services/bin/instances`;
+    expect((await call('GET', missing)).status).toBe(404);
+    await waitFor(
+      () => registry.logTail().includes('"url":"/v1/namespaces/nowhere/services/bin/instances"'),
+      {
+        what: 'the failed discovery GET log line',
+      },
+    );
+    const getLines = registry
+      .logTail()
+      .split('\n')
+      .filter((line) => line.includes('"method":"GET"') && line.includes('/services/bin/instances'));
+    expect(getLines.map((line) => JSON.parse(line).req.url)).toEqual([
+      '/v1/namespaces/nowhere/services/bin/instances',
+    ]);
 
     const watch = await SseClient.open(`${svc}/watch`);
     await watch.waitForEvents(1);

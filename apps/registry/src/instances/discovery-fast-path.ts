@@ -3,13 +3,11 @@ import type { AccessGuard } from '@skyroad/access';
 import { serviceParamsSchema, type InstanceRegistry } from '@skyroad/registry-core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { requestId } from '../common/request-id';
+import { routineSuccessesLogged } from '../common/routine-requests';
 import { sendSerialized } from '../common/send-serialized';
 import { INSTANCES_ROUTE, matchInstancesQuery, type InstancesQuery } from './discovery-route';
 import { recordHttpRequest } from '../metrics/http-metrics.middleware';
 import type { MetricsService } from '../metrics/metrics.service';
-
-/** pino levels at which pino-http logs nothing for a successful request (it logs those at info). */
-const QUIET_LOG_LEVELS = new Set(['warn', 'error', 'fatal', 'silent']);
 
 export interface DiscoveryFastPathDeps {
   registry: InstanceRegistry;
@@ -28,8 +26,8 @@ export interface DiscoveryFastPathDeps {
  * in-flight count, and the same bytes (the kept answer, ETag, 304). Only a plain successful
  * answer is served here; any other request, and any request that fails here (401/403 from the
  * guard, 404 namespace, 503...), is handed to `full`, the whole pipeline, which answers it as
- * before (so errors are the same 4xx JSON and logged as before). With info logging on, every
- * request goes the full way, so pino-http still logs each one.
+ * before (so errors are the same 4xx JSON and logged as before). At debug logging, where a
+ * successful discovery GET is logged too, every request goes the full way (pino-http logs it).
  *
  * Returns the request listener to put in front of `full`.
  */
@@ -37,7 +35,7 @@ export function discoveryFastPath(
   deps: DiscoveryFastPathDeps,
   full: (req: IncomingMessage, res: ServerResponse) => void,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  if (!QUIET_LOG_LEVELS.has(deps.logLevel)) return full;
+  if (routineSuccessesLogged(deps.logLevel)) return full;
   return (req, res) => {
     const query = matchInstancesQuery(req.method, req.url);
     if (!query || !serviceParamsSchema.safeParse({ ns: query.ns, svc: query.svc }).success) {

@@ -3,12 +3,10 @@ import type { AccessGuard } from '@skyroad/access';
 import { instanceParamsSchema, type InstanceRegistry } from '@skyroad/registry-core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { requestId } from '../common/request-id';
+import { routineSuccessesLogged } from '../common/routine-requests';
 import { recordHttpRequest } from '../metrics/http-metrics.middleware';
 import type { MetricsService } from '../metrics/metrics.service';
 import { HEARTBEAT_ROUTE, matchHeartbeat, type HeartbeatTarget } from './heartbeat-route';
-
-/** pino levels at which pino-http logs nothing for a successful request (it logs those at info). */
-const QUIET_LOG_LEVELS = new Set(['warn', 'error', 'fatal', 'silent']);
 
 export interface HeartbeatFastPathDeps {
   registry: InstanceRegistry;
@@ -28,8 +26,8 @@ export interface HeartbeatFastPathDeps {
  * the in-flight count and the same JSON answer. Only a successful renewal of a request
  * without a body is answered here; anything else, and any heartbeat that fails here (401/403,
  * 404 once expired, 503...), is handed to `full`, the whole pipeline, which answers it as
- * before (a renewal is idempotent, so trying it again there is harmless). With info logging
- * on, every request goes the full way, so pino-http still logs each one.
+ * before (a renewal is idempotent, so trying it again there is harmless). At debug logging,
+ * where a successful heartbeat is logged too, every request goes the full way.
  *
  * Returns the request listener to put in front of `full`.
  */
@@ -37,7 +35,7 @@ export function heartbeatFastPath(
   deps: HeartbeatFastPathDeps,
   full: (req: IncomingMessage, res: ServerResponse) => void,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  if (!QUIET_LOG_LEVELS.has(deps.logLevel)) return full;
+  if (routineSuccessesLogged(deps.logLevel)) return full;
   return (req, res) => {
     const target = matchHeartbeat(req.method, req.url);
     if (!target || hasBody(req) || !instanceParamsSchema.safeParse(target).success) {

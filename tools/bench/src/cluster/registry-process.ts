@@ -48,7 +48,7 @@ export async function startRegistry(storeEndpoints: readonly string[]): Promise<
       '--database-url',
       `sqlite:${join(dir, 'r.sqlite')}`,
     ],
-    env: { SKYROAD_LOG_LEVEL: 'warn' },
+    env: { SKYROAD_LOG_LEVEL: 'info' },
   });
   const url = `http://127.0.0.1:${port}`;
   try {
