@@ -260,10 +260,15 @@ export class Raft {
     }
     // The persistence rule: a leader's replication traffic does not depend on its own disk
     // (it counts itself only after persisting), so it may go out in parallel with the write.
-    // Everything else (votes, acks, forwarded requests) may reveal state that must be durable.
+    // Proposals and read requests forwarded to the leader carry only the client's request,
+    // nothing of this node's state, so they need not wait for this node's disk either (etcd
+    // sends them at once too; holding them back made a follower's clients wait a fsync).
+    // Everything else (votes, acks) may reveal state that must be durable.
+    const forwarded = m.type === MessageType.Prop || m.type === MessageType.ReadIndex;
     const parallelSafe =
-      this.state === StateRole.Leader &&
-      (m.type === MessageType.App || m.type === MessageType.Snap || m.type === MessageType.Heartbeat);
+      forwarded ||
+      (this.state === StateRole.Leader &&
+        (m.type === MessageType.App || m.type === MessageType.Snap || m.type === MessageType.Heartbeat));
     if (parallelSafe) this.msgs.push(m);
     else this.msgsAfterPersist.push(m);
   }

@@ -6,11 +6,12 @@ import { ReadState } from './read-only';
  * One batch of work for the application, to be handled in this order:
  *
  * 1. Send `messages` now (in parallel with step 2 if you like): they are a leader's
- *    MsgApp/MsgHeartbeat/MsgSnap, which never depend on this node's own disk.
+ *    MsgApp/MsgHeartbeat/MsgSnap and proposals or read requests forwarded to the leader,
+ *    which never depend on this node's own disk.
  * 2. Persist, atomically enough that a crash leaves a prefix: `snapshot` (if any), then
  *    `entries` (replacing any stored entries at the same indexes and after), then `hardState`.
  *    fsync when `mustSync`.
- * 3. Only then send `messagesAfterPersist` (votes, acknowledgements, forwarded requests):
+ * 3. Only then send `messagesAfterPersist` (votes, acknowledgements, answers):
  *    they promise that what step 2 wrote is durable.
  * 4. Apply `snapshot` and then `committedEntries` to the state machine, in order; call
  *    RawNode.applyConfChange for every ConfChange entry. Serve `readStates` once applied

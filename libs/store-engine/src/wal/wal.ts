@@ -2,10 +2,11 @@
  * The write-ahead log of Raft entries and hard state (etcd's wal package). Records go to
  * segment files `<seq>-<index>.wal` in one directory; a segment is cut once it passes
  * WAL_SEGMENT_BYTES. `save()` is the only write path and resolves only after the bytes are
- * fsynced; saves made while a sync is in flight are written and synced together (group commit),
- * in call order. At open, a record cut short at the end of the last segment (a crash during a
- * write) is dropped and the file truncated there; any other bad record is refused with the file
- * and offset, because silently dropping acknowledged entries would break Raft's promises.
+ * fsynced; a save to an idle log starts its write and sync at once, and saves made while a sync
+ * is in flight are written and synced together after it (group commit), in call order. At
+ * open, a record cut short at the end of the last segment (a crash during a write) is dropped
+ * and the file truncated there; any other bad record is refused with the file and offset,
+ * because silently dropping acknowledged entries would break Raft's promises.
  */
 import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -163,8 +164,11 @@ export class Wal {
     }
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (!this.flushing) {
+      // Start writing and syncing now rather than on a later turn: the fsync is the longest
+      // step of a write, and every turn spent waiting to start it adds to each write's latency.
+      // Saves made while it runs are batched into the next sync (group commit).
       this.flushing = true;
-      setImmediate(() => void this.flush());
+      void this.flush();
     }
     return done;
   }

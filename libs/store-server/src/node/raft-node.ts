@@ -1,4 +1,5 @@
 import {
+  EntryType,
   MemoryStorage,
   ProposalDroppedError,
   RawNode,
@@ -249,13 +250,22 @@ export class RaftNode {
       this.options.metrics.isLeader.set(this.isLeader ? 1 : 0);
       this.target.leaderChanged(this.lead, this.isLeader);
     }
-    // A leader's appends and heartbeats do not depend on its own disk: send them first.
-    this.target.send(rd.messages);
-    if (rd.snapshot) await this.options.log.saveSnapshot(rd.snapshot);
-    if (rd.entries.length > 0 || rd.hardState) {
-      const started = process.hrtime.bigint();
-      await this.options.log.save(rd.hardState, rd.entries, rd.mustSync);
-      if (rd.mustSync) this.options.metrics.walFsync.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    // `messages` (a leader's appends and heartbeats, forwarded requests) do not depend on this
+    // node's disk, so they go out while it writes. The write starts first: its fsync runs on
+    // the thread pool while we send, and the later of the two bounds a write's latency.
+    if (rd.snapshot) {
+      this.target.send(rd.messages);
+      await this.options.log.saveSnapshot(rd.snapshot);
+      await this.persist(rd);
+    } else {
+      const persisted = this.persist(rd);
+      this.target.send(rd.messages);
+      // Committed entries this node had on disk before this Ready are durable on a majority:
+      // apply them (and answer their clients) while the new entries' fsync runs, as etcd does,
+      // instead of making every commit wait for the next batch's fsync.
+      persisted.catch(() => undefined);
+      await this.applyFresh(durableCommittedPrefix(rd));
+      await persisted;
     }
     if (rd.snapshot) {
       this.storage.applySnapshot(rd.snapshot);
@@ -272,13 +282,28 @@ export class RaftNode {
     }
     // Votes and acknowledgements promise that the writes above are on disk.
     this.target.send(rd.messagesAfterPersist);
-    const fresh = rd.committedEntries.filter((e) => e.index > this.applied);
-    if (fresh.length > 0) {
-      await this.target.applyEntries(fresh);
-      this.applied = fresh[fresh.length - 1].index;
-    }
+    await this.applyFresh(rd.committedEntries);
     this.options.metrics.proposalsApplied.set(this.applied);
     if (rd.readStates.length > 0) this.target.readStates(rd.readStates);
+  }
+
+  /** Applies the entries not applied yet (after a restart some are, see the constructor). */
+  private async applyFresh(entries: Entry[]): Promise<void> {
+    const fresh = entries.filter((e) => e.index > this.applied);
+    if (fresh.length === 0) return;
+    await this.target.applyEntries(fresh);
+    this.applied = fresh[fresh.length - 1].index;
+  }
+
+  /** Writes the Ready's entries and hard state (fsynced when it must be); starts at once. */
+  private persist(rd: Ready): Promise<void> {
+    if (rd.entries.length === 0 && !rd.hardState) return Promise.resolve();
+    const started = process.hrtime.bigint();
+    const saved = this.options.log.save(rd.hardState, rd.entries, rd.mustSync);
+    if (!rd.mustSync) return saved;
+    return saved.then(() =>
+      this.options.metrics.walFsync.observe(Number(process.hrtime.bigint() - started) / 1e9),
+    );
   }
 
   private async maybeSnapshot(): Promise<void> {
@@ -295,6 +320,23 @@ export class RaftNode {
     }
     this.options.logger.info({ index }, 'saved snapshot');
   }
+}
+
+/**
+ * The committed entries of a Ready that may be applied before its own entries are persisted:
+ * those below its first new entry (already on this node's disk, and committed means on a
+ * majority's), up to the first membership change, which keeps its place after persisting.
+ */
+export function durableCommittedPrefix(rd: Ready): Entry[] {
+  const firstNew = rd.entries.length > 0 ? rd.entries[0].index : Infinity;
+  let end = 0;
+  while (
+    end < rd.committedEntries.length &&
+    rd.committedEntries[end].index < firstNew &&
+    rd.committedEntries[end].type !== EntryType.ConfChange
+  )
+    end++;
+  return rd.committedEntries.slice(0, end);
 }
 
 export { ProposalDroppedError };

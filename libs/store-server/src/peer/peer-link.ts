@@ -44,7 +44,6 @@ export class PeerLink {
   private socket: Socket | undefined;
   private ready = false;
   private queue: Message[] = [];
-  private flushScheduled = false;
   private backoffMs = RECONNECT_MIN_MS;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -66,7 +65,8 @@ export class PeerLink {
     this.socket?.destroy();
   }
 
-  send(message: Message): void {
+  /** Queues a message; it leaves with the next flush(). */
+  enqueue(message: Message): void {
     if (this.closed) return;
     if (this.queue.length >= MAX_QUEUED_MESSAGES) {
       this.events.unreachable(this.peerId);
@@ -74,7 +74,6 @@ export class PeerLink {
       return;
     }
     this.queue.push(message);
-    this.scheduleFlush();
   }
 
   rpc(method: string, body: unknown): Promise<unknown> {
@@ -168,16 +167,13 @@ export class PeerLink {
     }
   }
 
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      this.flush();
-    });
-  }
-
-  private flush(): void {
+  /**
+   * Writes what is queued now, in frames of up to MAX_BATCH_MESSAGES (the caller queues a whole
+   * Ready first, so that is one frame per peer per Ready). Waiting for a later turn to batch
+   * more would only delay every MsgApp and acknowledgement on a write's critical path. While
+   * the link is down or the socket wants draining, messages stay queued for `drain`/HelloOk.
+   */
+  flush(): void {
     const socket = this.socket;
     if (!this.ready || !socket || socket.writableNeedDrain) return;
     while (this.queue.length > 0) {

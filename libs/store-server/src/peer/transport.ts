@@ -43,12 +43,17 @@ export class PeerTransport {
     this.links.get(id)?.updateUrls(urls);
   }
 
+  /** Sends at once: each peer's messages go out together, in one write. */
   send(messages: Message[]): void {
+    const touched = new Set<PeerLink>();
     for (const m of messages) {
       const link = this.links.get(m.to);
-      if (link) link.send(m);
-      else this.events.unreachable(m.to);
+      if (link) {
+        link.enqueue(m);
+        touched.add(link);
+      } else this.events.unreachable(m.to);
     }
+    for (const link of touched) link.flush();
   }
 
   rpc(peerId: number, method: string, body: unknown): Promise<unknown> {
