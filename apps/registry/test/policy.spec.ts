@@ -1,6 +1,5 @@
-import { postgresUrl, useProcessSet } from '@skyroad/testkit';
+import { PostgresTestSchema, useProcessSet } from '@skyroad/testkit';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import type { RunningRegistry } from '../src/registry-app';
 import { call } from './support/http';
 import { startTestRegistry } from './support/registry';
@@ -8,22 +7,14 @@ import { bearerForNewEditor } from './support/users';
 import { startTestStore } from './support/store';
 
 // Each run gets a PostgreSQL schema of its own, dropped at the end, so parallel runs never collide.
-const pgSchema = `registry_test_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+const pgSchema = new PostgresTestSchema('registry_test');
 
 const databases: [string, (dir: string) => string][] = [
   ['SQLite', (dir) => `sqlite:${join(dir, 'registry.sqlite')}`],
-  ['PostgreSQL', () => `${postgresUrl()}${postgresUrl().includes('?') ? '&' : '?'}schema=${pgSchema}`],
+  ['PostgreSQL', () => pgSchema.url()],
 ];
 
-afterAll(async () => {
-  const client = new Client({ connectionString: postgresUrl() });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${pgSchema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
-});
+afterAll(() => pgSchema.drop());
 
 describe.each(databases)('policies, history and rollback with %s', (kind, databaseUrl) => {
   let registry: RunningRegistry;

@@ -1,26 +1,17 @@
-import { postgresUrl, useProcessSet } from '@skyroad/testkit';
+import { PostgresTestSchema, useProcessSet } from '@skyroad/testkit';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { AuditLog, dataSourceOptions, prepareDatabase } from '../src';
 
 // Each run gets a PostgreSQL schema of its own, dropped at the end, so parallel runs never collide.
-const pgSchema = `audit_log_test_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+const pgSchema = new PostgresTestSchema('audit_log_test');
 
 const databases: [string, (dir: string) => string][] = [
   ['SQLite', (dir) => `sqlite:${join(dir, 'audit.sqlite')}`],
-  ['PostgreSQL', () => `${postgresUrl()}${postgresUrl().includes('?') ? '&' : '?'}schema=${pgSchema}`],
+  ['PostgreSQL', () => pgSchema.url()],
 ];
 
-afterAll(async () => {
-  const client = new Client({ connectionString: postgresUrl() });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${pgSchema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
-});
+afterAll(() => pgSchema.drop());
 
 /** A statement that makes the database refuse audit rows whose target starts with "refused-". */
 const REFUSE_ROWS: Record<string, string> = {

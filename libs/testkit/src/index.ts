@@ -13,5 +13,6 @@ export {
   type EtcdClusterOptions,
 } from './services/etcd';
 export { startRedis, redisPing, type RedisServer } from './services/redis';
+export { PostgresTestSchema } from './services/postgres';
 export { etcdBinary, etcdctlBinary, redisServerBinary, redisUrl, postgresUrl, chromiumPath } from './env';
 export { startOtlpReceiver, type OtlpReceiver, type CollectedSpan } from './services/otlp-receiver';

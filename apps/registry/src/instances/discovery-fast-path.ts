@@ -1,22 +1,10 @@
-import type { ExecutionContext } from '@nestjs/common';
-import type { AccessGuard } from '@skyroad/access';
-import { serviceParamsSchema, type InstanceRegistry } from '@skyroad/registry-core';
+import { serviceParamsSchema } from '@skyroad/registry-core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { fastPath, guardRequest, type FastPathDeps, type RequestListener } from '../common/fast-path';
 import { requestId } from '../common/request-id';
-import { routineSuccessesLogged } from '../common/routine-requests';
 import { sendSerialized } from '../common/send-serialized';
-import { INSTANCES_ROUTE, matchInstancesQuery, type InstancesQuery } from './discovery-route';
 import { recordHttpRequest } from '../metrics/http-metrics.middleware';
-import type { MetricsService } from '../metrics/metrics.service';
-
-export interface DiscoveryFastPathDeps {
-  registry: InstanceRegistry;
-  guard: AccessGuard;
-  metrics: MetricsService;
-  /** Counts the request as in flight until it is answered (for the shutdown drain). */
-  track(res: ServerResponse): void;
-  logLevel: string;
-}
+import { INSTANCES_ROUTE, matchInstancesQuery, type InstancesQuery } from './discovery-route';
 
 /**
  * GET /v1/namespaces/{ns}/services/{svc}/instances without the Express/Nest pipeline: the
@@ -31,30 +19,23 @@ export interface DiscoveryFastPathDeps {
  *
  * Returns the request listener to put in front of `full`.
  */
-export function discoveryFastPath(
-  deps: DiscoveryFastPathDeps,
-  full: (req: IncomingMessage, res: ServerResponse) => void,
-): (req: IncomingMessage, res: ServerResponse) => void {
-  if (routineSuccessesLogged(deps.logLevel)) return full;
-  return (req, res) => {
-    const query = matchInstancesQuery(req.method, req.url);
-    if (!query || !serviceParamsSchema.safeParse({ ns: query.ns, svc: query.svc }).success) {
-      full(req, res);
-      return;
-    }
-    answer(deps, query, req, res).then(
-      (answered) => {
-        if (!answered) full(req, res);
-      },
-      // Only writing the answer can fail here, with the response half written: drop the connection.
-      () => res.destroy(),
-    );
-  };
+export function discoveryFastPath(deps: FastPathDeps, full: RequestListener): RequestListener {
+  return fastPath(
+    deps,
+    (req) => {
+      const query = matchInstancesQuery(req.method, req.url);
+      return query && serviceParamsSchema.safeParse({ ns: query.ns, svc: query.svc }).success
+        ? query
+        : undefined;
+    },
+    (query, req, res) => answer(deps, query, req, res),
+    full,
+  );
 }
 
 /** Answers the request and says true, or says false having written nothing. */
 async function answer(
-  deps: DiscoveryFastPathDeps,
+  deps: FastPathDeps,
   query: InstancesQuery,
   req: IncomingMessage,
   res: ServerResponse,
@@ -63,7 +44,7 @@ async function answer(
   deps.track(res);
   let list;
   try {
-    await deps.guard.canActivate(httpContext(req, res));
+    if (!(await guardRequest(deps.guard, req, res))) return false;
     list = await deps.registry.listSerialized(query.ns, query.svc, query.healthy);
   } catch {
     return false;
@@ -77,12 +58,4 @@ async function answer(
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(',') : value;
-}
-
-/** What the guard reads of an ExecutionContext, for a request outside Nest. */
-function httpContext(req: IncomingMessage, res: ServerResponse): ExecutionContext {
-  return {
-    getType: () => 'http',
-    switchToHttp: () => ({ getRequest: () => req, getResponse: () => res, getNext: () => undefined }),
-  } as unknown as ExecutionContext;
 }

@@ -1,21 +1,9 @@
-import type { ExecutionContext } from '@nestjs/common';
-import type { AccessGuard } from '@skyroad/access';
-import { instanceParamsSchema, type InstanceRegistry } from '@skyroad/registry-core';
+import { instanceParamsSchema } from '@skyroad/registry-core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { fastPath, guardRequest, type FastPathDeps, type RequestListener } from '../common/fast-path';
 import { requestId } from '../common/request-id';
-import { routineSuccessesLogged } from '../common/routine-requests';
 import { recordHttpRequest } from '../metrics/http-metrics.middleware';
-import type { MetricsService } from '../metrics/metrics.service';
 import { HEARTBEAT_ROUTE, matchHeartbeat, type HeartbeatTarget } from './heartbeat-route';
-
-export interface HeartbeatFastPathDeps {
-  registry: InstanceRegistry;
-  guard: AccessGuard;
-  metrics: MetricsService;
-  /** Counts the request as in flight until it is answered (for the shutdown drain). */
-  track(res: ServerResponse): void;
-  logLevel: string;
-}
 
 /**
  * PUT /v1/namespaces/{ns}/services/{svc}/instances/{id}/heartbeat without the Express/Nest
@@ -31,25 +19,16 @@ export interface HeartbeatFastPathDeps {
  *
  * Returns the request listener to put in front of `full`.
  */
-export function heartbeatFastPath(
-  deps: HeartbeatFastPathDeps,
-  full: (req: IncomingMessage, res: ServerResponse) => void,
-): (req: IncomingMessage, res: ServerResponse) => void {
-  if (routineSuccessesLogged(deps.logLevel)) return full;
-  return (req, res) => {
-    const target = matchHeartbeat(req.method, req.url);
-    if (!target || hasBody(req) || !instanceParamsSchema.safeParse(target).success) {
-      full(req, res);
-      return;
-    }
-    answer(deps, target, req, res).then(
-      (answered) => {
-        if (!answered) full(req, res);
-      },
-      // Only writing the answer can fail here, with the response half written: drop the connection.
-      () => res.destroy(),
-    );
-  };
+export function heartbeatFastPath(deps: FastPathDeps, full: RequestListener): RequestListener {
+  return fastPath(
+    deps,
+    (req) => {
+      const target = matchHeartbeat(req.method, req.url);
+      return target && !hasBody(req) && instanceParamsSchema.safeParse(target).success ? target : undefined;
+    },
+    (target, req, res) => answer(deps, target, req, res),
+    full,
+  );
 }
 
 /** A body would have to be read (and its size limited) by the full pipeline. */
@@ -60,7 +39,7 @@ function hasBody(req: IncomingMessage): boolean {
 
 /** Answers the request and says true, or says false having written nothing. */
 async function answer(
-  deps: HeartbeatFastPathDeps,
+  deps: FastPathDeps,
   target: HeartbeatTarget,
   req: IncomingMessage,
   res: ServerResponse,
@@ -69,7 +48,7 @@ async function answer(
   deps.track(res);
   let renewed;
   try {
-    await deps.guard.canActivate(httpContext(req, res));
+    if (!(await guardRequest(deps.guard, req, res))) return false;
     renewed = await deps.registry.heartbeat(target.ns, target.svc, target.id);
   } catch {
     return false;
@@ -83,12 +62,4 @@ async function answer(
   res.end(body);
   recordHttpRequest(deps.metrics, 'PUT', HEARTBEAT_ROUTE, res.statusCode, started);
   return true;
-}
-
-/** What the guard reads of an ExecutionContext, for a request outside Nest. */
-function httpContext(req: IncomingMessage, res: ServerResponse): ExecutionContext {
-  return {
-    getType: () => 'http',
-    switchToHttp: () => ({ getRequest: () => req, getResponse: () => res, getNext: () => undefined }),
-  } as unknown as ExecutionContext;
 }
