@@ -8,19 +8,12 @@
  * before releasing WAL segments. A killed process loses nothing committed (the pages are in the
  * OS); after a power loss the WAL replays whatever the backend had not synced.
  */
-import {
-  createReadStream,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { open as openFile, readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { syncDir } from '../wal/files';
 
 /** The buckets of etcd's schema that this engine keeps, plus `ext` for the server's records. */
 export const BUCKETS = ['key', 'meta', 'lease', 'alarm', 'ext'] as const;
@@ -168,11 +161,14 @@ export class Backend {
     return statSync(join(this.dir, DATA_FILE)).size;
   }
 
-  /** A consistent copy of the whole backend (compacted), e.g. for a Raft snapshot. */
+  /**
+   * A consistent copy of the whole backend (compacted), e.g. for a snapshot sent to a follower.
+   * Read asynchronously: a large backend must not block the event loop (and the Raft loop).
+   */
   async snapshot(): Promise<Buffer> {
     const tmp = await this.copyToTempFile();
     try {
-      return readFileSync(tmp);
+      return await readFile(tmp);
     } finally {
       rmSync(tmp, { force: true });
     }
@@ -200,10 +196,19 @@ export class Backend {
   async restore(data: Uint8Array): Promise<void> {
     await this.replaceDataFile(async () => {
       const tmp = join(this.dir, `${DATA_FILE}.restore`);
-      writeFileSync(tmp, data);
+      // Written off the event loop and synced before the rename: once a snapshot record says
+      // the log before its index is not needed, this file must be whole on disk.
+      const file = await openFile(tmp, 'w');
+      try {
+        await file.writeFile(data);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
       await this.closeEnv();
       renameSync(tmp, join(this.dir, DATA_FILE));
       rmSync(join(this.dir, `${DATA_FILE}-lock`), { force: true });
+      syncDir(this.dir);
     });
   }
 

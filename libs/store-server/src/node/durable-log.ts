@@ -9,7 +9,10 @@ export interface DurableLog {
    * resolves once they are on disk when `sync` (otherwise they may ride the next save).
    */
   save(hardState: HardState | undefined, entries: Entry[], sync: boolean): Promise<void>;
-  /** Keeps a snapshot (metadata and data) and marks the log so replay may start after it. */
+  /**
+   * Once the backend is durable up to the snapshot's index, keeps the snapshot's metadata (not
+   * its data: the backend is the state) and marks the log so replay may start after it.
+   */
   saveSnapshot(snapshot: Snapshot): Promise<void>;
   /** Entries up to `index` are no longer needed (a snapshot covers them). */
   releaseTo(index: number): Promise<void>;

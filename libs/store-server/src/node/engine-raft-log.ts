@@ -62,7 +62,10 @@ export class EngineRaftLog implements DurableLog {
   }
 
   async saveSnapshot(snapshot: Snapshot): Promise<void> {
-    this.snaps.save(snapshot);
+    // The record lets a restart skip the log up to its index, so the backend (noSync, synced
+    // periodically) must be on disk up to that index first. The record holds no data.
+    await this.backend.flushed();
+    this.snaps.save(snapshot.data.byteLength === 0 ? snapshot : { ...snapshot, data: new Uint8Array(0) });
     await this.wal.saveSnapshot({ index: snapshot.metadata.index, term: snapshot.metadata.term });
   }
 

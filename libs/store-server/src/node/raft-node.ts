@@ -1,6 +1,7 @@
 import {
   EntryType,
   MemoryStorage,
+  MessageType,
   ProposalDroppedError,
   RawNode,
   SeededRandom,
@@ -16,6 +17,7 @@ import {
 import type { Logger } from '../log/logger';
 import type { StoreMetrics } from '../metrics/metrics';
 import type { DurableLog } from './durable-log';
+import { mergedSnapshotMessage, withoutData } from './snapshot-record';
 
 /**
  * Entries kept behind a snapshot so slow followers catch up without one (etcd: 5000). A
@@ -40,9 +42,16 @@ export interface RaftNodeOptions {
 export interface ApplyTarget {
   /** Committed entries in log order (none already applied); resolves once they are applied. */
   applyEntries(entries: Entry[]): Promise<void>;
-  /** Replaces the whole state with a snapshot the leader sent. */
+  /**
+   * Replaces the whole state with a snapshot the leader sent; resolves once the new state is
+   * durable (the snapshot record saved after it lets the log go of what it covers).
+   */
   restoreSnapshot(snapshot: Snapshot): Promise<void>;
-  /** The state to put into a Raft snapshot at the current applied index. */
+  /**
+   * The whole applied state, for a snapshot sent to a follower. It holds at least everything
+   * applied when it was called (entries applied meanwhile may be in it too: the follower's
+   * applier skips entries at or below the consistent index it carries).
+   */
   snapshotData(): Promise<Uint8Array>;
   send(messages: Message[]): void;
   leaderChanged(lead: number, isLeader: boolean): void;
@@ -86,7 +95,9 @@ export class RaftNode {
       this.storage = MemoryStorage.bootstrap(conf?.voters ?? [], conf?.learners ?? []);
     } else {
       this.storage = new MemoryStorage();
-      this.storage.applySnapshot(saved);
+      // A data dir written before snapshot records lost their data may still carry the DB:
+      // the backend on disk is the state, so only the metadata is kept.
+      this.storage.applySnapshot(withoutData(saved));
       this.snapshotIndex = saved.metadata.index;
     }
     if (!fresh) {
@@ -254,12 +265,15 @@ export class RaftNode {
     // node's disk, so they go out while it writes. The write starts first: its fsync runs on
     // the thread pool while we send, and the later of the two bounds a write's latency.
     if (rd.snapshot) {
-      this.target.send(rd.messages);
-      await this.options.log.saveSnapshot(rd.snapshot);
+      this.sendMessages(rd.messages);
+      // The backend first (restored and synced), then the record saying replay may start after
+      // the snapshot: a crash between the two replays entries the backend already has (skipped).
+      await this.target.restoreSnapshot(rd.snapshot);
+      await this.options.log.saveSnapshot(withoutData(rd.snapshot));
       await this.persist(rd);
     } else {
       const persisted = this.persist(rd);
-      this.target.send(rd.messages);
+      this.sendMessages(rd.messages);
       // Committed entries this node had on disk before this Ready are durable on a majority:
       // apply them (and answer their clients) while the new entries' fsync runs, as etcd does,
       // instead of making every commit wait for the next batch's fsync.
@@ -268,8 +282,7 @@ export class RaftNode {
       await persisted;
     }
     if (rd.snapshot) {
-      this.storage.applySnapshot(rd.snapshot);
-      await this.target.restoreSnapshot(rd.snapshot);
+      this.storage.applySnapshot(withoutData(rd.snapshot));
       this.applied = rd.snapshot.metadata.index;
       this.snapshotIndex = rd.snapshot.metadata.index;
       this.confState = rd.snapshot.metadata.confState;
@@ -281,7 +294,7 @@ export class RaftNode {
       this.options.metrics.proposalsCommitted.set(rd.hardState.commit);
     }
     // Votes and acknowledgements promise that the writes above are on disk.
-    this.target.send(rd.messagesAfterPersist);
+    this.sendMessages(rd.messagesAfterPersist);
     await this.applyFresh(rd.committedEntries);
     this.options.metrics.proposalsApplied.set(this.applied);
     if (rd.readStates.length > 0) this.target.readStates(rd.readStates);
@@ -306,11 +319,40 @@ export class RaftNode {
     );
   }
 
+  /**
+   * Sends a Ready's messages; a MsgSnap (carrying only the log snapshot's metadata) leaves
+   * later, as a merged snapshot of the whole state at the applied index, built off the loop.
+   */
+  private sendMessages(messages: Message[]): void {
+    const direct = messages.filter((m) => m.type !== MessageType.Snap);
+    if (direct.length > 0) this.target.send(direct);
+    for (const m of messages) if (m.type === MessageType.Snap) void this.sendMergedSnapshot(m);
+  }
+
+  private async sendMergedSnapshot(m: Message): Promise<void> {
+    // Captured before the state is read: the state holds at least this index.
+    const index = this.applied;
+    const metadata = { index, term: this.storage.term(index), confState: this.confState };
+    try {
+      const data = await this.target.snapshotData();
+      if (this.stopped) return;
+      this.target.send([mergedSnapshotMessage(m, metadata, data)]);
+      this.options.logger.info({ to: m.to.toString(16), index }, 'sending merged snapshot');
+    } catch (error) {
+      this.options.logger.warn({ err: error, to: m.to.toString(16) }, 'could not build a snapshot to send');
+      this.reportSnapshot(m.to, false);
+    }
+  }
+
+  /**
+   * The log's snapshot is metadata only (etcd's design): the backend is the state, synced up
+   * to the index before the record is saved (saveSnapshot), so a restart starts from the
+   * backend and replays the log after the index. Nothing here copies or reads the database.
+   */
   private async maybeSnapshot(): Promise<void> {
     if (this.applied - this.snapshotIndex < this.options.snapshotCount) return;
     const index = this.applied;
-    const data = await this.target.snapshotData();
-    const snapshot = this.storage.createSnapshot(index, this.confState, data);
+    const snapshot = this.storage.createSnapshot(index, this.confState, new Uint8Array(0));
     await this.options.log.saveSnapshot(snapshot);
     this.snapshotIndex = index;
     const compactTo = index - Math.min(SNAPSHOT_CATCH_UP_ENTRIES, this.options.snapshotCount);

@@ -205,8 +205,14 @@ export class Cluster {
     rmSync(old.dataDir, { recursive: true, force: true });
     const added = await retryUnhealthy(() => via.cluster.memberAdd({ peerURLs: [proxyUrl] }, deadline()));
     const name = `m${i + 1}r${generation}`;
+    // A member that has not published yet (an earlier replacement still starting) is listed
+    // without a name; the harness started it, so it names it, as an operator would.
+    const nameAt = (peerUrl: string): string =>
+      peerUrl === proxyUrl
+        ? name
+        : (this.members.find((m) => `http://127.0.0.1:${m.proxyPort}` === peerUrl)?.name ?? '');
     const initialCluster = added.members
-      .map((m) => `${m.name || (m.peerURLs.includes(proxyUrl) ? name : '')}=${m.peerURLs[0]}`)
+      .map((m) => `${m.name || nameAt(m.peerURLs[0])}=${m.peerURLs[0]}`)
       .join(',');
     const spec = { ...old, name, dataDir: join(this.options.dir, `${name}.data`) };
     const process = memberProcess(this.options, spec, initialCluster, 'existing');
