@@ -95,6 +95,27 @@ export class Membership {
       .map((m) => m.id);
   }
 
+  /**
+   * etcd's strict reconfiguration check for adding a voter: the started voters (those that
+   * have published their name) must be a quorum of the voters after the change, so a member
+   * added while another is still starting cannot leave the cluster without a quorum. A
+   * one-member cluster may always grow to two.
+   */
+  readyToAddVoter(): boolean {
+    const voters = this.list().filter((m) => !m.isLearner);
+    const started = voters.filter((m) => m.name !== '').length;
+    const after = voters.length + 1;
+    if (started === 1 && after === 2) return true;
+    return started >= quorumOf(after);
+  }
+
+  /** The same check for removing `id`: the started voters left must be a quorum of those left. */
+  readyToRemoveVoter(id: number): boolean {
+    const left = this.list().filter((m) => !m.isLearner && m.id !== id);
+    const started = left.filter((m) => m.name !== '').length;
+    return started >= quorumOf(left.length);
+  }
+
   static toWire(m: MemberRecord): Member {
     return { ID: m.id, name: m.name, peerURLs: m.peerUrls, clientURLs: m.clientUrls, isLearner: m.isLearner };
   }
@@ -104,4 +125,8 @@ export class Membership {
       .map((m) => `${hexId(m.id)}=${m.peerUrls.join('|')}`)
       .join(',');
   }
+}
+
+function quorumOf(voters: number): number {
+  return Math.floor(voters / 2) + 1;
 }

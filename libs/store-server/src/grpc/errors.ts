@@ -54,6 +54,10 @@ export const Errors = {
     'etcdserver: request timed out, possibly due to previous leader failure',
   ),
   unhealthy: e(status.UNAVAILABLE, 'etcdserver: unhealthy cluster'),
+  notEnoughStartedMembers: e(
+    status.FAILED_PRECONDITION,
+    'etcdserver: re-configuration failed due to not enough started members',
+  ),
   corrupt: e(status.DATA_LOSS, 'etcdserver: corrupt cluster'),
   timeoutLeaderTransfer: e(
     status.DEADLINE_EXCEEDED,

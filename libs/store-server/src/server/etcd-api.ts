@@ -215,6 +215,7 @@ export class EtcdApi implements StoreApi {
   ): Promise<{ member: wire.Member; members: wire.Member[] }> {
     const membership = this.member.membership;
     if (peerUrls.some((u) => membership.byPeerUrl(u))) throw Errors.peerURLExist();
+    if (!isLearner && !membership.readyToAddVoter()) throw Errors.notEnoughStartedMembers();
     const record = {
       id: memberIdFor(peerUrls, this.clusterToken, Date.now()),
       name: '',
@@ -232,6 +233,8 @@ export class EtcdApi implements StoreApi {
   async memberRemove(id: number): Promise<wire.Member[]> {
     const record = this.member.membership.get(id);
     if (!record) throw Errors.memberNotFound();
+    if (!record.isLearner && !this.member.membership.readyToRemoveVoter(id))
+      throw Errors.notEnoughStartedMembers();
     await this.member.proposeConfChange(ConfChangeType.RemoveNode, record);
     return this.member.membership.list().map(Membership.toWire);
   }

@@ -284,13 +284,21 @@ export class Cluster {
 const RECONFIG_ATTEMPTS = 30;
 const RECONFIG_RETRY_MS = 500;
 
-/** etcd refuses membership changes for a while after one ("unhealthy cluster"); wait that out. */
+/**
+ * etcd (and skyroad-store) refuse membership changes that could cost the quorum: while a
+ * member is unreachable ("unhealthy cluster") or a new one has not started yet ("not enough
+ * started members"); wait that out.
+ */
 async function retryUnhealthy<T>(call: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await call();
     } catch (error) {
-      if (attempt >= RECONFIG_ATTEMPTS || !/unhealthy cluster/i.test((error as Error).message)) throw error;
+      if (
+        attempt >= RECONFIG_ATTEMPTS ||
+        !/unhealthy cluster|not enough started members/i.test((error as Error).message)
+      )
+        throw error;
       await sleep(RECONFIG_RETRY_MS);
     }
   }
