@@ -31,6 +31,9 @@ import type { ResponseHeader } from '../wire/types';
 import { errorFromWire, errorToWire, toEtcdError, type WireError } from './errors-map';
 import { decodeJson, encodeJson } from '../wire/json-bytes';
 
+/** How long a member removed from the cluster keeps serving before it stops (etcd: 10 ticks). */
+const REMOVED_STOP_DELAY_MS = 1_000;
+
 /** Extensions of the engine's log records that the server applies itself. */
 export const AUTH_EXTENSION = 'auth';
 export const MEMBERS_EXTENSION = 'members';
@@ -272,7 +275,9 @@ export class Member implements ApplyTarget {
       this.transport?.setPeers(this.membership.peerMap());
       if (change.type === ConfChangeType.RemoveNode && change.nodeId === this.id) {
         this.log.warn('this member was removed from the cluster; shutting down');
-        setImmediate(() => this.options.onRemoved());
+        // After a delay, as etcd's stopWithDelay: the MemberRemove answer (this member may be
+        // the one the client asked) and the leader's last appends still go out first.
+        setTimeout(() => this.options.onRemoved(), REMOVED_STOP_DELAY_MS);
       }
       this.waits.trigger(context.requestId, undefined);
     }

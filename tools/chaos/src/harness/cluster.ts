@@ -200,8 +200,10 @@ export class Cluster {
     const proxyUrl = `http://127.0.0.1:${old.proxyPort}`;
     const list = await via.cluster.memberList({}, deadline());
     const victim = list.members.find((m) => m.peerURLs.includes(proxyUrl));
-    if (victim) await retryUnhealthy(() => via.cluster.memberRemove({ ID: victim.ID }, deadline()));
+    // The machine is replaced as a failed one is: stopped first, then removed. (Removed while
+    // running, it would notice and exit by itself before the kill, which reads as a crash.)
     await old.process.kill();
+    if (victim) await retryUnhealthy(() => via.cluster.memberRemove({ ID: victim.ID }, deadline()));
     rmSync(old.dataDir, { recursive: true, force: true });
     const added = await retryUnhealthy(() => via.cluster.memberAdd({ peerURLs: [proxyUrl] }, deadline()));
     const name = `m${i + 1}r${generation}`;
