@@ -71,6 +71,30 @@ export interface DiscoveryStats {
 }
 
 /** The id given to an instance registered without one: stable per endpoint, so re-registering replaces. */
+/** The record a registration writes: registered and last renewed at `at`, enabled. */
+function newStoredInstance(
+  ns: string,
+  svc: string,
+  id: string,
+  input: RegisterInstanceInput,
+  ttl: number,
+  at: string,
+): StoredInstance {
+  return {
+    id,
+    namespace: ns,
+    service: svc,
+    host: input.host,
+    port: input.port,
+    weight: input.weight ?? DEFAULT_WEIGHT,
+    enabled: true,
+    metadata: input.metadata ?? {},
+    ttl,
+    registeredAt: at,
+    lastHeartbeatAt: at,
+  };
+}
+
 export function defaultInstanceId(service: string, host: string, port: number): string {
   const readable = `${service}-${host}-${port}`;
   if (INSTANCE_ID_PATTERN.test(readable)) return readable;
@@ -225,19 +249,7 @@ export class InstanceRegistry {
     const key = instanceKey(ns, svc, id);
     const ttl = input.ttl ?? DEFAULT_TTL_SECONDS;
     const at = this.now().toISOString();
-    const stored: StoredInstance = {
-      id,
-      namespace: ns,
-      service: svc,
-      host: input.host,
-      port: input.port,
-      weight: input.weight ?? DEFAULT_WEIGHT,
-      enabled: true,
-      metadata: input.metadata ?? {},
-      ttl,
-      registeredAt: at,
-      lastHeartbeatAt: at,
-    };
+    const stored = newStoredInstance(ns, svc, id, input, ttl, at);
     const value = encodeInstance(stored);
     await degraded.record({ op: 'register', key, value, ttl, at });
     const revision = this.cache.revision;
@@ -275,19 +287,7 @@ export class InstanceRegistry {
     const lease = await this.store.grantLease(ttl);
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const at = this.now().toISOString();
-      const stored: StoredInstance = {
-        id,
-        namespace: ns,
-        service: svc,
-        host: input.host,
-        port: input.port,
-        weight: input.weight ?? DEFAULT_WEIGHT,
-        enabled: true,
-        metadata: input.metadata ?? {},
-        ttl,
-        registeredAt: at,
-        lastHeartbeatAt: at,
-      };
+      const stored = newStoredInstance(ns, svc, id, input, ttl, at);
       const result = await this.store.compareAndPut(
         key,
         encodeInstance(stored),
