@@ -10,7 +10,7 @@ import {
   type Scrape,
 } from '../src/lib/metric-series';
 import { parsePrometheusText } from '../src/lib/prometheus';
-import type { StoreCluster } from '../src/lib/registry-types';
+import type { StoreClusterReport } from '../src/lib/registry-types';
 
 /** /metrics as the registry writes it (prom-client), trimmed to what the charts read. */
 const scrapeText = (heartbeats: number, lists: number, watches: number) => `
@@ -122,7 +122,7 @@ describe('chart scaling', () => {
 });
 
 describe('cluster facts from the store cluster report', () => {
-  const store: StoreCluster = {
+  const store: StoreClusterReport = {
     role: 'primary',
     endpoints: ['http://a:2379', 'http://b:2379'],
     reachable: true,
@@ -163,7 +163,7 @@ describe('cluster facts from the store cluster report', () => {
   });
 
   it('falls back to /ready and /metrics when the store cluster does not answer', () => {
-    const down: StoreCluster = { ...store, reachable: false, members: [], error: 'no answer' };
+    const down: StoreClusterReport = { ...store, reachable: false, members: [], error: 'no answer' };
     const facts = Object.fromEntries(
       clusterFacts(undefined, parsePrometheusText('skyroad_store_raft_term 1'), down).map((f) => [
         f.label,

@@ -58,3 +58,14 @@ export {
 } from './resilience/circuit-breaker';
 export { TokenBucket } from './resilience/token-bucket';
 export { trafficSplit, type InstanceShare } from './split/traffic-split';
+export {
+  NAME_PATTERN,
+  type Instance,
+  type ServiceSummary,
+  type PolicyRecord,
+  type PolicyVersion,
+  type StoreMember,
+  type EndpointStatus,
+  type StoreClusterReport,
+  type ClusterReport,
+} from './api/registry-api';

@@ -1,5 +1,5 @@
 import { findSample, flatten, sumSamples, type Sample } from './prometheus';
-import type { StoreCluster } from './registry-types';
+import type { StoreClusterReport } from './registry-types';
 
 /** One thing the cluster page shows, found in /ready (JSON) or /metrics, else "unknown". */
 export interface ClusterFact {
@@ -82,7 +82,7 @@ function hitRate(samples: readonly Sample[], layer: 'l1' | 'l2'): string | undef
 }
 
 /** What GET /v1/cluster says of a fact, when the store cluster answered. */
-function fromStore(label: string, store: StoreCluster | undefined): string | undefined {
+function fromStore(label: string, store: StoreClusterReport | undefined): string | undefined {
   if (!store?.reachable) return undefined;
   switch (label) {
     case 'Store leader': {
@@ -111,7 +111,7 @@ function fromStore(label: string, store: StoreCluster | undefined): string | und
 export function clusterFacts(
   ready: unknown,
   samples: readonly Sample[],
-  store?: StoreCluster,
+  store?: StoreClusterReport,
 ): ClusterFact[] {
   const readyEntries = ready === undefined ? [] : flatten(ready);
   const facts = FACTS.map((spec): ClusterFact => {

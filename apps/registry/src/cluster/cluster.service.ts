@@ -6,61 +6,14 @@ import {
   type RegistryConfig,
 } from '@skyroad/registry-core';
 import { Etcd3 } from 'etcd3';
+import type { ClusterReport, EndpointStatus, StoreClusterReport, StoreMember } from '@skyroad/governance';
 import { MetricsService } from '../metrics/metrics.service';
 import { REGISTRY_CONFIG } from '../tokens';
 
 /** How long one cluster report waits for a store before it calls it unreachable. */
 export const CLUSTER_CALL_TIMEOUT_MS = 1_500;
 
-export interface StoreMember {
-  /** Member id in hex, as etcdctl prints it. */
-  id: string;
-  name: string;
-  peerURLs: string[];
-  clientURLs: string[];
-  isLearner: boolean;
-  isLeader: boolean;
-}
-
-/** What one configured endpoint says about itself (maintenance.status()). */
-export interface EndpointStatus {
-  endpoint: string;
-  reachable: boolean;
-  error?: string;
-  memberId?: string;
-  leaderId?: string;
-  raftTerm?: number;
-  raftIndex?: number;
-  raftAppliedIndex?: number;
-  dbSize?: number;
-  dbSizeInUse?: number;
-  revision?: number;
-  version?: string;
-  isLearner?: boolean;
-}
-
-export interface StoreClusterReport {
-  role: 'primary' | 'standby';
-  endpoints: string[];
-  /** True when the member list or at least one endpoint's status answered. */
-  reachable: boolean;
-  error?: string;
-  clusterId?: string;
-  leaderId?: string;
-  raftTerm?: number;
-  raftIndex?: number;
-  dbSize?: number;
-  revision?: number;
-  version?: string;
-  members: StoreMember[];
-  endpointStatus: EndpointStatus[];
-}
-
-export interface ClusterReport {
-  primary: StoreClusterReport;
-  /** Present when --standby-store-endpoints is configured. */
-  standby?: StoreClusterReport;
-}
+export type { StoreMember, EndpointStatus, StoreClusterReport, ClusterReport };
 
 const hexId = (id: string | undefined): string | undefined => {
   if (id === undefined || id === '') return undefined;

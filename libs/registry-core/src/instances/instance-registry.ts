@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ServiceSummary } from '@skyroad/governance';
 import type { KeySpaceCache } from '../cache/key-space-cache';
 import type { L2Group } from '../cache/redis-l2-cache';
 import type { DegradedMode } from '../availability/degraded-mode';
@@ -46,11 +47,7 @@ export interface HeartbeatResult {
   revision: number;
 }
 
-export interface ServiceSummary {
-  name: string;
-  instances: number;
-  healthy: number;
-}
+export type { ServiceSummary };
 
 export interface InstanceList {
   namespace: string;

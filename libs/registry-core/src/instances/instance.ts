@@ -1,22 +1,7 @@
+import type { Instance } from '@skyroad/governance';
 import type { StoredKey } from '../store/registry-store';
 
-/** An instance as clients see it (docs/registry-api.md, "Instance"). */
-export interface Instance {
-  id: string;
-  namespace: string;
-  service: string;
-  host: string;
-  port: number;
-  weight: number;
-  enabled: boolean;
-  healthy: boolean;
-  metadata: Record<string, string>;
-  ttl: number;
-  registeredAt: string;
-  lastHeartbeatAt: string;
-  /** The store mod revision of the instance's key. */
-  revision: number;
-}
+export type { Instance };
 
 /** What is stored at the instance's key: the instance without what the store already says. */
 export type StoredInstance = Omit<Instance, 'revision' | 'healthy'>;

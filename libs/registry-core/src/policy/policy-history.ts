@@ -1,16 +1,8 @@
-import type { Policy } from '@skyroad/governance';
+import type { Policy, PolicyVersion } from '@skyroad/governance';
 import type { DataSource, Repository } from 'typeorm';
 import { PolicyVersionEntity } from '../persistence/entities';
 
-export interface PolicyVersion {
-  version: number;
-  revision: number;
-  policy: Policy;
-  updatedBy: string;
-  updatedAt: string;
-  action: 'put' | 'rollback';
-  rollbackOf?: number;
-}
+export type { PolicyVersion };
 
 const toVersion = (row: PolicyVersionEntity): PolicyVersion => ({
   version: row.version,

@@ -1,16 +1,7 @@
-import type { Policy } from '@skyroad/governance';
+import type { Policy, PolicyRecord } from '@skyroad/governance';
 import type { StoredKey } from '../store/registry-store';
 
-/** A service's policy as clients see it (docs/registry-api.md, "PolicyRecord"). */
-export interface PolicyRecord {
-  namespace: string;
-  service: string;
-  /** The store mod revision of the policy key. */
-  revision: number;
-  policy: Policy;
-  updatedBy: string;
-  updatedAt: string;
-}
+export type { PolicyRecord };
 
 export interface StoredPolicy {
   policy: Policy;

@@ -1,9 +1,9 @@
 import { isIP } from 'node:net';
+import { NAME_PATTERN } from '@skyroad/governance';
 import { z } from 'zod';
 import { MAX_HOST_CHARS } from '../limits';
 
-/** Namespace and service names (docs/registry-api.md): no '/', so no key can escape its prefix. */
-export const NAME_PATTERN = /^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/;
+export { NAME_PATTERN };
 export const INSTANCE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 const HOSTNAME_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 

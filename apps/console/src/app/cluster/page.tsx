@@ -1,7 +1,7 @@
 import { bytes, clusterFacts } from '../../lib/cluster-facts';
 import { flatten, parsePrometheusText } from '../../lib/prometheus';
 import { callRegistry } from '../../lib/registry';
-import type { ClusterReport, StoreCluster } from '../../lib/registry-types';
+import type { ClusterReport, StoreClusterReport } from '../../lib/registry-types';
 import { ActivityCharts } from './activity-charts';
 
 export const dynamic = 'force-dynamic';
@@ -9,7 +9,7 @@ export const dynamic = 'force-dynamic';
 const show = (value: number | string | undefined) => (value === undefined ? 'unknown' : String(value));
 
 /** One store cluster as GET /v1/cluster reports it: its facts, members and endpoints. */
-function StoreClusterPanel({ cluster }: { cluster: StoreCluster }) {
+function StoreClusterPanel({ cluster }: { cluster: StoreClusterReport }) {
   const facts: [string, string][] = [
     ['Leader', show(cluster.members.find((m) => m.isLeader)?.name ?? cluster.leaderId)],
     ['Raft term', show(cluster.raftTerm)],
