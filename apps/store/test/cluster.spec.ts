@@ -154,6 +154,14 @@ describe('a 3-member cluster', () => {
     // etcdctl pads ids to 16 columns (%16x); ours are 52-bit, so they come with leading spaces.
     const id = /Member\s+([0-9a-f]+) added to cluster/.exec(added)![1];
     expect(added).toContain(`ETCD_INITIAL_CLUSTER="`);
+    // Not started, so it holds none of the log: refused, as etcd does, also when asked through
+    // a follower (which must ask the leader how far the learner has got).
+    const follower = (await statuses(cluster.endpoints)).find(
+      (s) => s.Status.leader !== s.Status.header.member_id,
+    )!.Endpoint;
+    await expect(ctl([follower], ['member', 'promote', id])).rejects.toThrow(
+      /can only promote a learner member which is in sync with leader/,
+    );
     const initialCluster = `${cluster.initialCluster},${name}=${peerUrl}`;
     const dataDir = join(processes.tempDir('trio-4-'), 'data');
     const args = memberArgs({

@@ -24,6 +24,8 @@ import { messageType } from '../proto/load';
 /** How long MoveLeader waits for the transferee to take over. */
 export const MOVE_LEADER_TIMEOUT_MS = 5_000;
 const MOVE_LEADER_POLL_MS = 50;
+/** etcd's readyPercent: how much of the leader's log a learner must hold to be promoted. */
+const LEARNER_READY_FRACTION = 0.9;
 
 /** etcd serves a read-only txn without a read barrier only when all its ranges are serializable. */
 function txnSerializable(req: wire.TxnRequest): boolean {
@@ -249,8 +251,24 @@ export class EtcdApi implements StoreApi {
     const record = this.member.membership.get(id);
     if (!record) throw Errors.memberNotFound();
     if (!record.isLearner) throw Errors.memberNotLearner();
+    // Only the leader knows how far the learner has replicated (etcd asks it too).
+    const ready = await this.member.onLeader('learnerReady', { id }, () => this.localLearnerReady(id));
+    if (!ready) throw Errors.learnerNotReady();
     await this.member.proposeConfChange(ConfChangeType.AddNode, { ...record, isLearner: false });
     return this.member.membership.list().map(Membership.toWire);
+  }
+
+  /**
+   * etcd's isLearnerReady, on the leader: a learner may become a voter once it has replicated
+   * at least 90 % of the leader's log, so promoting it cannot stall commits while it catches up.
+   * A learner the leader has no progress for (just added) is judged by the same rule at match 0.
+   */
+  localLearnerReady(id: number): boolean {
+    if (!this.member.raft.isLeader) throw Errors.notLeader();
+    const status = this.member.raft.status();
+    const leaderMatch = status.progress.get(status.id)?.match ?? status.lastIndex;
+    const learnerMatch = status.progress.get(id)?.match ?? 0;
+    return learnerMatch >= leaderMatch * LEARNER_READY_FRACTION;
   }
 
   // ---- Maintenance ----

@@ -249,7 +249,7 @@ async function health(member: Member): Promise<{ health: boolean; reason: string
   }
 }
 
-/** Calls peers forward to the leader (lease renewals and TTLs live only there). */
+/** Calls peers forward to the leader (lease renewals and TTLs, and replication progress, live only there). */
 function answerPeerCall(member: Member, api: EtcdApi, method: string, body: unknown): Promise<unknown> {
   const b = body as { id: string; keys?: boolean };
   switch (method) {
@@ -257,6 +257,8 @@ function answerPeerCall(member: Member, api: EtcdApi, method: string, body: unkn
       return member.answerPeer(method, () => member.engine.lessor.renew(BigInt(b.id)));
     case 'leaseTimeToLive':
       return member.answerPeer(method, () => api.localTimeToLive(b.id, !!b.keys));
+    case 'learnerReady':
+      return member.answerPeer(method, () => api.localLearnerReady(Number(b.id)));
     default:
       return Promise.reject(new Error(`unknown peer call ${method}`));
   }
