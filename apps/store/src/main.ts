@@ -1,15 +1,27 @@
 /*
  * skyroad-store: one member of a Raft key-value store cluster that speaks the etcd v3 API.
- * This file only reads flags, starts the member and handles process signals; the member
- * itself lives in @skyroad/store-server.
+ * This file only reads flags, starts the member and handles process signals (or runs the
+ * `snapshot` subcommand); the member itself lives in @skyroad/store-server.
  */
-import { FlagError, StoreServer, createLogger, parseFlags, usage } from '@skyroad/store-server';
+import {
+  FlagError,
+  StoreServer,
+  createLogger,
+  parseFlags,
+  runSnapshotCommand,
+  usage,
+} from '@skyroad/store-server';
 
 /** Exit status for a bad command line, distinct from a failure at run time. */
 const EXIT_USAGE = 2;
 const EXIT_FAILURE = 1;
 
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'snapshot') {
+    const write = (stream: NodeJS.WriteStream) => (text: string) => void stream.write(text);
+    process.exitCode = await runSnapshotCommand(argv.slice(1), write(process.stdout), write(process.stderr));
+    return;
+  }
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(usage());
     return;

@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { Applier } from './applier/applier';
 import { encodeRequest, type InternalRequest } from './applier/request';
 import { Backend, type BackendOptions } from './backend/backend';
+import { META_CONSISTENT_INDEX, META_CONSISTENT_TERM, writeMetaNumber } from './backend/meta';
 import { executeRange } from './kv/range';
 import { validateDeleteRange, validatePut, validateRange, validateTxnRequest } from './kv/validate';
 import { systemClock, type Clock } from './lease/clock';
@@ -119,6 +120,20 @@ export class StoreEngine {
   async restoreSnapshot(data: Uint8Array): Promise<void> {
     this.storeRef.stop();
     await this.backend.restore(data);
+    this.assemble();
+    this.watchHub.rebind(this.storeRef);
+  }
+
+  /**
+   * Cuts the applied state loose from the Raft log it was applied from, for a backup restored
+   * into a new cluster: the new cluster's log starts at index 1 and must all be applied.
+   */
+  detachFromRaftLog(): void {
+    this.storeRef.stop();
+    this.backend.write(() => {
+      writeMetaNumber(this.backend, META_CONSISTENT_INDEX, 0);
+      writeMetaNumber(this.backend, META_CONSISTENT_TERM, 0);
+    });
     this.assemble();
     this.watchHub.rebind(this.storeRef);
   }

@@ -2,3 +2,11 @@ export * from './config/flags';
 export { StoreServer } from './server/store-server';
 export { createLogger, type Logger } from './log/logger';
 export { memberIdFor, clusterIdFor, hexId } from './cluster/ids';
+export { runSnapshotCommand, SNAPSHOT_USAGE } from './backup/snapshot-command';
+export {
+  restoreSnapshot,
+  snapshotStatus,
+  readSnapshotFile,
+  SnapshotFileError,
+  type SnapshotStatus,
+} from './backup/snapshot-file';

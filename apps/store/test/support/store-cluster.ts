@@ -28,6 +28,8 @@ export interface StoreClusterOptions {
   extraArgs?: string[];
   /** https for client and peer URLs (pass the TLS flags in extraArgs). */
   scheme?: 'http' | 'https';
+  /** Data dirs to start on (e.g. restored from a snapshot); fresh temporary ones by default. */
+  dataDirs?: string[];
   /** Readiness probe for a member, when plain GET /health cannot reach it (mutual TLS). */
   ready?: (clientUrl: string) => Promise<boolean>;
 }
@@ -63,7 +65,7 @@ export async function startStoreCluster(
     name: `${prefix}-${i + 1}`,
     clientUrl: `${options.scheme ?? 'http'}://127.0.0.1:${ports[2 * i]}`,
     peerUrl: `${options.scheme ?? 'http'}://127.0.0.1:${ports[2 * i + 1]}`,
-    dataDir: join(processes.tempDir(`${prefix}-${i + 1}-`), 'data'),
+    dataDir: options.dataDirs?.[i] ?? join(processes.tempDir(`${prefix}-${i + 1}-`), 'data'),
   }));
   const initialCluster = specs.map((s) => `${s.name}=${s.peerUrl}`).join(',');
   const members = await Promise.all(

@@ -113,7 +113,10 @@ export function usage(): string {
     ([name, spec]) =>
       `  --${name.padEnd(30)} ${spec.help}${spec.default ? ` (default ${spec.default})` : ''}`,
   );
-  return `usage: skyroad-store [flags]\n${lines.join('\n')}\n`;
+  return (
+    `usage: skyroad-store [flags]\n${lines.join('\n')}\n` +
+    `\n       skyroad-store snapshot status|restore ... (backups from etcdctl snapshot save; skyroad-store snapshot --help)\n`
+  );
 }
 
 function envName(flag: string): string {
