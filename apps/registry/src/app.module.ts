@@ -19,6 +19,12 @@ import { WatchModule } from './watch/watch.module';
 export interface AppOptions {
   /** pino level: trace, debug, info, warn, error, fatal or silent. */
   logLevel: string;
+  /**
+   * Whether discovery GETs and heartbeats go through OpenTelemetry's HTTP instrumentation:
+   * true when traces are exported (main.ts asks the telemetry), so that each gets its span;
+   * otherwise they are dispatched around it (see dispatchRoutineRequestsUntraced).
+   */
+  traceRoutineRequests: boolean;
 }
 
 @Module({})

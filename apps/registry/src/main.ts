@@ -20,7 +20,10 @@ async function main(): Promise<void> {
   try {
     // Loaded only now, so that --help and flag errors answer without loading NestJS.
     const { startRegistry } = await import('./registry-app');
-    registry = await startRegistry(config, { logLevel: process.env['SKYROAD_LOG_LEVEL'] ?? 'info' });
+    registry = await startRegistry(config, {
+      logLevel: process.env['SKYROAD_LOG_LEVEL'] ?? 'info',
+      traceRoutineRequests: telemetry.tracesExported,
+    });
   } catch (error) {
     process.stderr.write(`skyroad-registry: cannot start: ${(error as Error).message}\n`);
     process.exit(EXIT_FAILURE);

@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppModule, type AppOptions } from './app.module';
 import { RegistryExceptionFilter, toErrorBody } from './common/registry-exception.filter';
+import { dispatchRoutineRequestsUntraced } from './common/untraced-routine-requests';
 import { discoveryFastPath } from './instances/discovery-fast-path';
 import { heartbeatFastPath } from './instances/heartbeat-fast-path';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
@@ -70,7 +71,10 @@ export async function createRegistryApp(
   config: RegistryConfig,
   options: Partial<AppOptions> = {},
 ): Promise<NestExpressApplication> {
-  const appOptions: AppOptions = { logLevel: options.logLevel ?? 'info' };
+  const appOptions: AppOptions = {
+    logLevel: options.logLevel ?? 'info',
+    traceRoutineRequests: options.traceRoutineRequests ?? false,
+  };
   const inFlight = new InFlightRequests();
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, appOptions), {
     bodyParser: false,
@@ -113,8 +117,6 @@ export async function createRegistryApp(
 
   // Discovery GETs are answered before Express when they can be (see discoveryFastPath).
   const server = app.getHttpServer() as Server;
-  const [full] = server.listeners('request') as RequestListener[];
-  server.removeListener('request', full);
   // Heartbeats too (see heartbeatFastPath).
   const fastPathDeps = {
     registry: app.get(InstanceRegistry),
@@ -123,7 +125,17 @@ export async function createRegistryApp(
     track: (res: ServerResponse) => inFlight.track(res),
     logLevel: appOptions.logLevel,
   };
-  server.on('request', discoveryFastPath(fastPathDeps, heartbeatFastPath(fastPathDeps, full)));
+  const fastPaths = (fallback: RequestListener) =>
+    discoveryFastPath(fastPathDeps, heartbeatFastPath(fastPathDeps, fallback));
+  if (appOptions.traceRoutineRequests) {
+    // Inside the tracing instrumentation's emit, so that each gets its span.
+    const [full] = server.listeners('request') as RequestListener[];
+    server.removeListener('request', full);
+    server.on('request', fastPaths(full));
+  } else {
+    // Around it; the full pipeline stays the server's 'request' listener.
+    dispatchRoutineRequestsUntraced(server, fastPaths);
+  }
   return app;
 }
 

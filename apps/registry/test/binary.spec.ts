@@ -1,4 +1,4 @@
-import { freePorts, httpOk, useProcessSet, waitFor } from '@skyroad/testkit';
+import { freePorts, httpOk, startOtlpReceiver, useProcessSet, waitFor } from '@skyroad/testkit';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -143,5 +143,48 @@ describe('the skyroad-registry binary', () => {
     expect(exit.code).toBe(0);
     await waitFor(() => watch.closedByServer, { what: 'the watch stream to end' });
     expect(registry.logTail()).toContain('"msg":"stopped"');
+  });
+
+  it('traces discovery GETs and heartbeats when traces are exported (OTLP), as every other request', async () => {
+    const receiver = await startOtlpReceiver();
+    try {
+      const { endpoints } = await startTestStore(processes, 'regbin-otlp');
+      const [port] = await freePorts(1);
+      const url = `http://127.0.0.1:${port}`;
+      await processes.spawn({
+        name: 'registry',
+        command: process.execPath,
+        args: [BIN, '--port', String(port), '--store-endpoints', endpoints.join(',')],
+        env: {
+          SKYROAD_DATABASE_URL: `sqlite:${join(processes.tempDir('regbin-otlp-db-'), 'registry.sqlite')}`,
+          SKYROAD_LOG_LEVEL: 'info',
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+          OTEL_BSP_SCHEDULE_DELAY: '100',
+        },
+        ready: () => httpOk(`${url}/ready`),
+      });
+      const svc = `${url}/v1/namespaces/default/services/traced`;
+      const registered = await call('POST', `${svc}/instances`, { id: 'i1', host: '127.0.0.1', port: 1 });
+      expect(registered.status).toBe(201);
+      expect((await call('GET', `${svc}/instances`)).status).toBe(200);
+      expect((await call('PUT', `${svc}/instances/i1/heartbeat`)).status).toBe(200);
+      const SPAN_KIND_SERVER = 2;
+      const serverSpanOf = (path: string) =>
+        receiver
+          .spans()
+          .find(
+            (s) =>
+              s.kind === SPAN_KIND_SERVER &&
+              (s.attributes['http.target'] === path || s.attributes['url.path'] === path),
+          );
+      await waitFor(
+        () =>
+          serverSpanOf('/v1/namespaces/default/services/traced/instances') &&
+          serverSpanOf('/v1/namespaces/default/services/traced/instances/i1/heartbeat'),
+        { what: 'server spans of the discovery GET and the heartbeat', timeoutMs: 10_000 },
+      );
+    } finally {
+      await receiver.close();
+    }
   });
 });

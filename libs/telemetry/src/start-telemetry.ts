@@ -31,6 +31,8 @@ export interface TelemetryOptions {
 }
 
 export interface Telemetry {
+  /** Whether spans go anywhere (an OTLP endpoint or a span processor was given). */
+  readonly tracesExported: boolean;
   /** Flushes pending spans and stops the SDK. */
   shutdown(): Promise<void>;
 }
@@ -93,5 +95,5 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     ],
   });
   sdk.start();
-  return { shutdown: () => sdk.shutdown() };
+  return { tracesExported: exported, shutdown: () => sdk.shutdown() };
 }

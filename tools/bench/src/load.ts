@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { nowMs, summarize, type LatencySummary } from './stats';
 
 export interface ClosedLoopOptions {
@@ -73,14 +74,31 @@ export interface OpenLoopOptions {
 /** How often the open loop starts the operations due (the timer's resolution is about 1 ms). */
 const OPEN_LOOP_TICK_MS = 1;
 
+/** How far the load generator itself kept up during an open loop. */
+export interface GeneratorLag {
+  /** How late each operation was started after its due time (ms). */
+  readonly startLate: LatencySummary;
+  /** The generator's own event-loop delay p99 (ms): late to start, or to take in an answer. */
+  readonly eventLoopDelayP99: number;
+}
+
+export interface OpenLoopResult extends LoadResult {
+  readonly generator: GeneratorLag;
+}
+
 /**
  * Starts `op` at a fixed rate for `durationMs` and waits for all of them. Each latency runs
  * from the moment the operation was due, not from when it was started, so a slow server cannot
  * hide its queue by slowing the generator down (no coordinated omission). Throughput is what
- * completed over the time from the first start to the last answer.
+ * completed over the time from the first start to the last answer. The generator's own lag is
+ * measured too: its lateness counts in the latencies, so it says how much of them is the
+ * generator's rather than the server's.
  */
-export async function openLoop(options: OpenLoopOptions): Promise<LoadResult> {
+export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
   const latencies: number[] = [];
+  const startLate: number[] = [];
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
   const inFlight: Promise<void>[] = [];
   let errors = 0;
   let firstError: string | undefined;
@@ -88,8 +106,9 @@ export async function openLoop(options: OpenLoopOptions): Promise<LoadResult> {
   const total = Math.max(1, Math.floor((options.durationMs / 1000) * options.ratePerSecond));
   const started = nowMs();
   let issued = 0;
-  const issue = (dueAt: number) =>
-    options.op().then(
+  const issue = (dueAt: number) => {
+    startLate.push(nowMs() - dueAt);
+    return options.op().then(
       () => {
         latencies.push(nowMs() - dueAt);
       },
@@ -98,12 +117,14 @@ export async function openLoop(options: OpenLoopOptions): Promise<LoadResult> {
         firstError ??= String(error);
       },
     );
+  };
   while (issued < total) {
     const due = Math.min(total, Math.floor((nowMs() - started) / intervalMs) + 1);
     for (; issued < due; issued++) inFlight.push(issue(started + issued * intervalMs));
     await new Promise((resolve) => setTimeout(resolve, OPEN_LOOP_TICK_MS));
   }
   await Promise.all(inFlight);
+  loopDelay.disable();
   const seconds = (nowMs() - started) / 1000;
   return {
     operations: latencies.length,
@@ -112,5 +133,6 @@ export async function openLoop(options: OpenLoopOptions): Promise<LoadResult> {
     seconds,
     opsPerSecond: latencies.length / seconds,
     latency: summarize(latencies),
+    generator: { startLate: summarize(startLate), eventLoopDelayP99: loopDelay.percentile(99) / 1e6 },
   };
 }

@@ -16,7 +16,13 @@ import {
   type StoreKind,
 } from '../../cluster/store-cluster';
 import { HttpGetPool } from '../../cluster/http-get-pool';
-import { assertMostlySucceeded, closedLoop, openLoop, type LoadResult } from '../../load';
+import {
+  assertMostlySucceeded,
+  closedLoop,
+  openLoop,
+  type LoadResult,
+  type OpenLoopResult,
+} from '../../load';
 import { PushProbe } from '../../push-probe';
 import { row, unavailable, type ResultRow } from '../../result';
 import { median, summarize } from '../../stats';
@@ -110,7 +116,7 @@ export const registrySuite: Suite = {
     }
     notes.push(
       `Each store: ${sizes.storeMembers} member(s), durable writes (fsync). Discovery: GET ${servicePath('<svc>')}/instances through the registry vs etcd3 getAll().prefix('${storePrefix('<svc>')}') on the same store, both closed loop at concurrency ${DISCOVERY_CONCURRENCY}, ${DISCOVERY_WARMUP_MS} ms warm-up then ${sizes.discoveryMs} ms each; then the registry in an open loop (fixed arrival rate, latency from each request's due time) at ${DISCOVERY_RATIO_TARGET}x the store's q/s, capped at the registry's closed-loop q/s (the 'offered rate' row shows the cap), ${sizes.discoveryMs} ms: the p99 target applies to that run.`,
-      `Discovery load generator: the bench process (etcd3 client; for the registry raw keep-alive HTTP/1.1 sockets that check the status and Content-Length of each answer and count its bytes without decoding them, the content is checked once before). It shares the machine's cores with the registry and the store members: on a 2-core machine the q/s are a floor, the CPU-per-query rows carry over. The registry runs at its default log level (info: discovery GETs and heartbeats take the fast path ahead of Express/NestJS, their successes are not logged) and no OTLP endpoint (discovery GETs then get no span; with an exporter each is traced again: about 100 µs more CPU per query, measured here).`,
+      `Discovery load generator: the bench process (etcd3 client; for the registry raw keep-alive HTTP/1.1 sockets that check the status and Content-Length of each answer and count its bytes without decoding them, reading into a buffer kept per connection; the content is checked once before). It shares the machine's cores with the registry and the store members: on a 2-core machine the q/s are a floor, the CPU-per-query rows carry over. Its own lag during the open loop is reported (how late it started requests after their due time, and its event-loop delay): that lateness counts in the open-loop p99, so when it is large the p99 is partly the generator's, not the registry's. The registry runs at its default log level (info: discovery GETs and heartbeats take the fast path ahead of Express/NestJS, their successes are not logged) and no OTLP endpoint (discovery GETs and heartbeats then get no span and skip OpenTelemetry's HTTP instrumentation; with an exporter each is traced again: about 100 µs more CPU per query, measured before).`,
       `Registration: POST .../instances (ttl ${INSTANCE_TTL_S} s) vs a lease grant + put with that lease on the store, concurrency ${REGISTER_CONCURRENCY}, ${sizes.registerMs} ms each.`,
       `Push: ${sizes.watchers} SSE streams on GET .../watch (one connection each) vs ${sizes.watchers} etcd watches on the prefix (over ${ETCD_WATCH_CLIENTS} clients); ${sizes.pushRounds} rounds of one registration; latency from just before the write to each watcher's event.`,
       keepaliveNote(keepaliveSizes(ctx.quick)),
@@ -349,9 +355,10 @@ function discoveryRows(on: string, direct: LoadResult, via: LoadResult): ResultR
 
 /**
  * The open loop at 10x the store's q/s: the rate offered (below 10x when capped at what the
- * registry sustained closed-loop, so the cap shows as a ratio under 10) and the p99 at it.
+ * registry sustained closed-loop, so the cap shows as a ratio under 10) and the p99 at it; and
+ * how far the load generator kept up (its lateness counts in that p99).
  */
-function openLoopRows(on: string, direct: LoadResult, offered: number, atLoad: LoadResult): ResultRow[] {
+function openLoopRows(on: string, direct: LoadResult, offered: number, atLoad: OpenLoopResult): ResultRow[] {
   const directMax = `${DIRECT} (closed loop, c=${DISCOVERY_CONCURRENCY})`;
   const viaOpen = `${VIA} (open loop)`;
   return [
@@ -369,6 +376,20 @@ function openLoopRows(on: string, direct: LoadResult, offered: number, atLoad: L
       competitor: { name: directMax, value: direct.latency.p99 },
       skyroad: { name: viaOpen, value: atLoad.latency.p99 },
       target: { on: 'skyroad', op: '<=', value: DISCOVERY_P99_TARGET_MS },
+    }),
+    row({
+      metric: `discovery open loop: load generator's start lateness p99, ${on}`,
+      unit: 'ms',
+      better: 'lower',
+      competitor: unavailable(directMax, 'closed loop: no due times'),
+      skyroad: { name: viaOpen, value: atLoad.generator.startLate.p99 },
+    }),
+    row({
+      metric: `discovery open loop: load generator's event-loop delay p99, ${on}`,
+      unit: 'ms',
+      better: 'lower',
+      competitor: unavailable(directMax, 'closed loop: not measured'),
+      skyroad: { name: viaOpen, value: atLoad.generator.eventLoopDelayP99 },
     }),
   ];
 }
