@@ -15,7 +15,8 @@ describe('bench registry --quick on real etcd and the real registry', () => {
       'discovery 100 instances',
       'discovery latency p99',
       'discovery offered rate, open loop',
-      'discovery latency p99 at the offered rate (open loop)',
+      'discovery latency p99 at the offered rate (open loop, all processes sharing the cores)',
+      'discovery latency p99 at the offered rate (open loop, the registry on a core of its own)',
       "discovery open loop: load generator's start lateness p99",
       "discovery open loop: load generator's event-loop delay p99",
       'registration, c=',
@@ -45,9 +46,15 @@ describe('bench registry --quick on real etcd and the real registry', () => {
     }
     const discovery = result.rows.find((r) => r.metric.startsWith('discovery 100 instances'))!;
     expect(discovery.target).toEqual({ on: 'ratio', op: '>=', value: 10 });
-    // The p99 target is judged at 10x the store's rate (open loop), not at c=64 (64 / throughput).
-    const atLoad = result.rows.find((r) => r.metric.startsWith('discovery latency p99 at the offered rate'))!;
-    expect(atLoad.target).toEqual({ on: 'skyroad', op: '<=', value: 10 });
+    // The p99 target is judged at 10x the store's rate (open loop), not at c=64 (64 / throughput),
+    // with the registry on a core of its own; the shared-core figure is shown without a verdict.
+    const p99At = (placement: string) =>
+      result.rows.find((r) =>
+        r.metric.startsWith(`discovery latency p99 at the offered rate (open loop, ${placement}`),
+      )!;
+    expect(p99At('the registry on a core of its own').target).toEqual({ on: 'skyroad', op: '<=', value: 10 });
+    expect(p99At('the registry on a core of its own').skyroad.name).toMatch(/core \d+$/);
+    expect(p99At('all processes sharing').target).toBeUndefined();
     expect(result.notes.join('\n')).toContain('skyroad-store: not run');
   }, 240_000);
 });
