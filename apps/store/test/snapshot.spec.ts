@@ -1,4 +1,4 @@
-import { etcdctl, useProcessSet, waitFor } from '@skyroad/testkit';
+import { etcdctl, freePorts, useProcessSet, waitFor } from '@skyroad/testkit';
 import { spawnMember, startStoreCluster, type StoreCluster } from './support/store-cluster';
 
 /*
@@ -55,6 +55,29 @@ it('brings a member that missed compacted entries up to date from a snapshot', a
   }
   expect(hashes.size).toBe(1);
 }, 120_000);
+
+it('applies membership changes on the member that caught up from a snapshot', async () => {
+  // The member restored from the leader's snapshot above. Its member list must follow later
+  // changes: a stale one listed removed members, and a replacement joining through it took
+  // the id of the member it replaced (and then applied that member's removal and stopped).
+  const caughtUp = cluster.members[2];
+  const [peerPort] = await freePorts(1);
+  const peerUrl = `http://127.0.0.1:${peerPort}`;
+  expect(caughtUp.process.logTail()).toContain('restored snapshot from leader');
+  // etcdctl 3.4 asks for no barrier: the member answers from what it applied itself.
+  const listedBy = (endpoint: string, present: boolean) =>
+    waitFor(
+      async () => (await etcdctl([endpoint], ['member', 'list'])).stdout.includes(peerUrl) === present,
+      { timeoutMs: 10_000, what: `the learner ${present ? 'listed' : 'gone'} at ${endpoint}` },
+    );
+  const added = (
+    await etcdctl(cluster.endpoints, ['member', 'add', 'learner', `--peer-urls=${peerUrl}`, '--learner'])
+  ).stdout;
+  const learnerId = /Member\s+([0-9a-f]+) added to cluster/.exec(added)![1];
+  await listedBy(caughtUp.clientUrl, true);
+  await etcdctl(cluster.endpoints, ['member', 'remove', learnerId]);
+  await listedBy(caughtUp.clientUrl, false);
+}, 60_000);
 
 it('restarts the whole cluster after kill -9 from snapshots and WAL, losing no acknowledged write', async () => {
   const acknowledged: string[] = [];

@@ -161,6 +161,7 @@ export class StoreEngine {
   }
 
   private assemble(): void {
+    const previous = this.applierRef as Applier | undefined;
     this.storeRef = new MvccStore(this.backend, {
       compactionBatchRevisions: this.options.compactionBatchRevisions,
     });
@@ -174,5 +175,10 @@ export class StoreEngine {
     store.setLeaseAttachments(this.lessorRef);
     this.alarmsRef = new AlarmStore(this.backend);
     this.applierRef = new Applier(this.backend, store, this.lessorRef, this.alarmsRef);
+    // The server registers its handlers (membership, auth) once, on the engine it opened. A
+    // restored snapshot replaces the state, not the server: without them a member that caught
+    // up from the leader's snapshot would refuse every later membership change and keep a
+    // stale member list (and hand it to members joining through it).
+    if (previous) this.applierRef.adoptHandlers(previous);
   }
 }

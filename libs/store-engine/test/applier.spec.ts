@@ -83,6 +83,27 @@ describe('Applier', () => {
     expect(t.engine.applier.consistentIndex).toBe(2);
   });
 
+  it('keeps the registered handlers when a snapshot restore replaces the state', async () => {
+    // A member catching up from the leader's snapshot must go on applying membership and auth
+    // records: its handlers were registered once, before the restore.
+    const leader = create();
+    leader.ok({ kind: 'put', put: { key: b('a'), value: b('1') } });
+    const data = await leader.engine.snapshot();
+    const follower = create();
+    follower.engine.applier.registerExtension('member', (payload) => ({ seen: str(payload) }));
+    follower.engine.applier.onConfChange((data) => `conf ${str(data)}`);
+    await follower.engine.restoreSnapshot(data);
+    follower.index = follower.engine.applier.consistentIndex;
+    expect(follower.ok({ kind: 'extension', extension: { name: 'member', payload: b('m4') } })).toEqual({
+      kind: 'extension',
+      extension: { seen: 'm4' },
+    });
+    const [conf] = follower.engine.applier.applyEntries([
+      { index: ++follower.index, term: 2, type: 1, data: b('{"changes":[]}') },
+    ]);
+    expect(conf?.response).toEqual({ kind: 'confChange', confChange: 'conf {"changes":[]}' });
+  });
+
   it('hands ConfChange entries to the server and refuses undecodable entries without stopping', () => {
     const t = create();
     const seen: string[] = [];

@@ -139,6 +139,12 @@ export class Applier {
     this.confChangeHandler = handler;
   }
 
+  /** Takes over the handlers registered on `other`, the applier this one replaces. */
+  adoptHandlers(other: Applier): void {
+    for (const [name, handler] of other.extensions) this.extensions.set(name, handler);
+    this.confChangeHandler = other.confChangeHandler;
+  }
+
   /** Applies one committed entry; undefined when it was applied before. */
   applyEntry(entry: RaftEntryLike): ApplyResult | undefined {
     return this.applyEntries([entry])[0];

@@ -18,7 +18,7 @@ export interface PeerHandler {
   receive(messages: Message[]): void;
   rpc(method: string, body: unknown): Promise<unknown>;
   /** What a member joining with --initial-cluster-state existing needs to know. */
-  clusterInfo(): unknown;
+  clusterInfo(): Promise<unknown>;
 }
 
 /** The listening side of the peer port: checks each dialer's cluster and identity first. */
@@ -107,7 +107,10 @@ export class PeerServer {
     };
     if (hello.clusterId === '') {
       // A member joining an existing cluster asks who we are before it can say hello.
-      socket.end(jsonFrame(FrameKind.HelloOk, this.handler.clusterInfo()));
+      this.handler.clusterInfo().then(
+        (info) => socket.end(jsonFrame(FrameKind.HelloOk, info)),
+        () => socket.destroy(),
+      );
       return undefined;
     }
     if (hello.clusterId !== this.handler.clusterId()) {

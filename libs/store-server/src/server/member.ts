@@ -89,6 +89,7 @@ export class Member implements ApplyTarget {
   private readonly requestPrefix = Math.random().toString(36).slice(2, 8);
   private leaseTimer: NodeJS.Timeout | undefined;
   private publishTimer: NodeJS.Timeout | undefined;
+  private removedTimer: NodeJS.Timeout | undefined;
   private published = false;
   private readonly log: Logger;
 
@@ -128,7 +129,19 @@ export class Member implements ApplyTarget {
     this.publishTimer = setInterval(() => this.publish(), PUBLISH_RETRY_MS);
   }
 
+  /**
+   * This member was removed (it applied its removal, or a peer refused it as removed): it
+   * stops after a delay, as etcd's stopWithDelay, so the MemberRemove answer (this member may
+   * be the one the client asked) and the leader's last appends still go out first.
+   */
+  leaveCluster(): void {
+    if (this.removedTimer) return;
+    this.log.warn('this member was removed from the cluster; shutting down');
+    this.removedTimer = setTimeout(() => this.options.onRemoved(), REMOVED_STOP_DELAY_MS);
+  }
+
   stop(): void {
+    clearTimeout(this.removedTimer);
     clearInterval(this.leaseTimer);
     clearInterval(this.publishTimer);
     this.raft.stop();
@@ -268,17 +281,15 @@ export class Member implements ApplyTarget {
     this.raft.applyConfChange(cc);
     if (change && context) {
       const op: MembersOp = { op: 'confChange', type: change.type, member: context.member };
-      this.engine.applier.applyRequest(entry.index, entry.term, {
+      const recorded = this.engine.applier.applyRequest(entry.index, entry.term, {
         kind: 'extension',
         extension: { name: MEMBERS_EXTENSION, payload: encodeJson(op) },
       });
+      // Raft's configuration changed regardless; a member list left behind it is a bug to see.
+      if (recorded?.error)
+        this.log.error({ err: recorded.error, index: entry.index }, 'membership change not recorded');
       this.transport?.setPeers(this.membership.peerMap());
-      if (change.type === ConfChangeType.RemoveNode && change.nodeId === this.id) {
-        this.log.warn('this member was removed from the cluster; shutting down');
-        // After a delay, as etcd's stopWithDelay: the MemberRemove answer (this member may be
-        // the one the client asked) and the leader's last appends still go out first.
-        setTimeout(() => this.options.onRemoved(), REMOVED_STOP_DELAY_MS);
-      }
+      if (change.type === ConfChangeType.RemoveNode && change.nodeId === this.id) this.leaveCluster();
       this.waits.trigger(context.requestId, undefined);
     }
   }

@@ -1,7 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { StoreEngine } from '@skyroad/store-engine';
-import { MEMBERS_KEY, resolveBootstrap, writeJson, type Identity } from '../cluster/identity';
+import {
+  MEMBERS_KEY,
+  resolveBootstrap,
+  writeJson,
+  type ClusterInfo,
+  type Identity,
+} from '../cluster/identity';
 import { hexId } from '../cluster/ids';
 import { Membership } from '../cluster/membership';
 import type { StoreConfig } from '../config/flags';
@@ -35,6 +41,8 @@ export const LEADER_HANDOVER_TIMEOUT_MS = 2_000;
 const HANDOVER_POLL_MS = 20;
 /** A /health probe fails if a linearizable read barrier takes longer than this. */
 export const HEALTH_READ_TIMEOUT_MS = 1_000;
+/** How long the answer to a joining member waits for the read barrier (below the joiner's 2 s). */
+const JOIN_READ_TIMEOUT_MS = 1_000;
 
 /** One skyroad-store member with all its ports open. */
 export class StoreServer {
@@ -108,7 +116,9 @@ export class StoreServer {
       snapshotStatus: (id, ok) => member.raft.reportSnapshot(id, ok),
       rejected: (id, reason) => {
         logger.warn({ peer: hexId(id), reason }, 'peer refused us');
-        if (reason.startsWith(REMOVED_REASON)) void started.server?.stop(false).then(() => onExit(0));
+        // The leader refuses us right after we applied our own removal (or while we missed
+        // it): leave the same delayed way, or the MemberRemove answer we serve is cut off.
+        if (reason.startsWith(REMOVED_REASON)) member.leaveCluster();
       },
     });
     const peerServer = new PeerServer(
@@ -118,7 +128,7 @@ export class StoreServer {
         accepts: (id) => !membership.isRemoved(id),
         receive: (messages) => member.raft.step(messages),
         rpc: (method, body) => answerPeerCall(member, api, method, body),
-        clusterInfo: () => ({ clusterId: member.clusterId, members: membership.list() }),
+        clusterInfo: () => clusterInfoForJoiner(member),
       },
       peerTls,
     );
@@ -247,6 +257,24 @@ async function health(member: Member): Promise<{ health: boolean; reason: string
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Who the cluster is, for a member joining with --initial-cluster-state existing, read after a
+ * linearizable barrier: a follower a little behind may still list the member the newcomer
+ * replaces at the same peer URL, and the newcomer would take that removed member's id (and
+ * stop when it applies that member's removal). Without a leader the local list is the best
+ * answer there is, so the barrier is given a bounded time.
+ */
+async function clusterInfoForJoiner(member: Member): Promise<ClusterInfo> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, JOIN_READ_TIMEOUT_MS)));
+  try {
+    await Promise.race([member.linearizableBarrier().catch(() => undefined), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+  return { clusterId: member.clusterId, members: member.membership.list() };
 }
 
 /** Calls peers forward to the leader (lease renewals and TTLs, and replication progress, live only there). */
