@@ -153,8 +153,13 @@ export class RaftLog {
 
   /** Term of entry i, or undefined when it is compacted or beyond the log. */
   maybeTerm(i: number): number | undefined {
+    // Every append to a follower asks about the entries it brings (beyond our log): answer
+    // without building an error (a stack trace per entry) when the bounds already tell.
+    const t = this.unstable.maybeTerm(i);
+    if (t !== undefined) return t;
+    if (i < this.firstIndex() - 1 || i > this.lastIndex()) return undefined;
     try {
-      return this.term(i);
+      return this.storage.term(i);
     } catch (err) {
       if (err instanceof CompactedError || err instanceof UnavailableError) return undefined;
       throw err;

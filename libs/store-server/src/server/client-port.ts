@@ -5,6 +5,7 @@ import { createServer as tlsServer } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import type { TlsMaterial } from '../config/tls';
 import { AuthorityRewriter } from './authority-rewriter';
+import { isNghttp2Client } from './nghttp2-client';
 
 /** Every HTTP/2 connection (so every gRPC one) opens with this preface; HTTP/1.1 never does. */
 const HTTP2_PREFACE_START = Buffer.from('PRI * HTTP/2.0');
@@ -76,7 +77,13 @@ export class ClientPort {
       socket.pause();
       const prefix = first.subarray(0, HTTP2_PREFACE_START.length);
       if (HTTP2_PREFACE_START.subarray(0, prefix.length).equals(prefix)) {
-        this.injector.injectConnection(replaying(socket, first));
+        if (isNghttp2Client(first)) {
+          // Node's HTTP/2 reads what is already in the socket's buffer when its session starts.
+          socket.unshift(first);
+          this.injector.injectConnection(socket);
+        } else {
+          this.injector.injectConnection(replaying(socket, first));
+        }
       } else {
         socket.unshift(first);
         this.http.emit('connection', socket);
@@ -87,9 +94,9 @@ export class ClientPort {
 }
 
 /**
- * The socket as a stream that first yields the bytes we already read while sniffing (Node's
- * HTTP/2 reads a plain socket's handle directly and would miss bytes given back with unshift),
- * with the client's :authority made acceptable to Node (see AuthorityRewriter).
+ * For clients that may need the rewrite (see isNghttp2Client): the socket as a stream that
+ * first yields the bytes we already read while sniffing, then the rest, with the client's
+ * :authority made acceptable to Node (see AuthorityRewriter).
  */
 function replaying(socket: Socket, first: Buffer): Duplex {
   const duplex = new Duplex({

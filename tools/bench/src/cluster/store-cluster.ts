@@ -128,7 +128,16 @@ function startMember(
   ];
   return kind === 'etcd'
     ? startProcess({ name: spec.name, command: etcdBinary(), args: flags })
-    : startProcess({ name: spec.name, command: process.execPath, args: [skyroadStoreBin(), ...flags] });
+    : startProcess({
+        name: spec.name,
+        command: process.execPath,
+        args: [
+          // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where each member spends its time
+          ...(process.env['SKYROAD_BENCH_STORE_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
+          skyroadStoreBin(),
+          ...flags,
+        ],
+      });
 }
 
 async function waitHealthy(member: StoreMember): Promise<void> {
