@@ -10,7 +10,7 @@ import {
   type Scrape,
 } from '../src/lib/metric-series';
 import { parsePrometheusText } from '../src/lib/prometheus';
-import type { StoreClusterReport } from '../src/lib/registry-types';
+import type { StoreClusterReport } from '@skyroad/governance';
 
 /** /metrics as the registry writes it (prom-client), trimmed to what the charts read. */
 const scrapeText = (heartbeats: number, lists: number, watches: number) => `

@@ -1,5 +1,5 @@
 import { findSample, flatten, sumSamples, type Sample } from './prometheus';
-import type { StoreClusterReport } from './registry-types';
+import type { StoreClusterReport } from '@skyroad/governance';
 
 /** One thing the cluster page shows, found in /ready (JSON) or /metrics, else "unknown". */
 export interface ClusterFact {

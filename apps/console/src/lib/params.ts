@@ -1,5 +1,5 @@
 import { notFound } from 'next/navigation';
-import { NAME_PATTERN } from './registry-types';
+import { NAME_PATTERN } from '@skyroad/governance';
 
 /** Namespace and service from the URL; anything that is not a valid name is a 404. */
 export async function serviceParams(

@@ -1,19 +1,4 @@
-/*
- * Shapes of the registry's HTTP API (docs/registry-api.md): declared once in
- * @skyroad/governance; the console-only ones are below.
- */
-export {
-  NAME_PATTERN,
-  type Instance,
-  type ServiceSummary,
-  type PolicyRecord,
-  type PolicyVersion,
-  type StoreMember,
-  type EndpointStatus,
-  type StoreClusterReport,
-  type ClusterReport,
-} from '@skyroad/governance';
-
+/** Shapes the console alone uses; the registry's API shapes are in @skyroad/governance. */
 export interface RegistryError {
   statusCode: number;
   error?: string;

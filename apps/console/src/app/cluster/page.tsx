@@ -1,7 +1,7 @@
 import { bytes, clusterFacts } from '../../lib/cluster-facts';
 import { flatten, parsePrometheusText } from '../../lib/prometheus';
 import { callRegistry } from '../../lib/registry';
-import type { ClusterReport, StoreClusterReport } from '../../lib/registry-types';
+import type { ClusterReport, StoreClusterReport } from '@skyroad/governance';
 import { ActivityCharts } from './activity-charts';
 
 export const dynamic = 'force-dynamic';

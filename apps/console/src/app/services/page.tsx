@@ -1,7 +1,7 @@
 import Link from 'next/link';
 import { RegistryErrorNotice } from '../../components/registry-error';
 import { callRegistry, readRegistry } from '../../lib/registry';
-import { NAME_PATTERN, type ServiceSummary } from '../../lib/registry-types';
+import { NAME_PATTERN, type ServiceSummary } from '@skyroad/governance';
 
 export const dynamic = 'force-dynamic';
 

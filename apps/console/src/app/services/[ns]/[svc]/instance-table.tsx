@@ -1,7 +1,8 @@
 'use client';
 
 import { useEffect, useState } from 'react';
-import type { Instance, RegistryError } from '../../../../lib/registry-types';
+import type { Instance } from '@skyroad/governance';
+import type { RegistryError } from '../../../../lib/registry-types';
 
 type Live = 'connecting' | 'live' | 'reconnecting';
 

@@ -2,7 +2,7 @@ import { RegistryErrorNotice } from '../../../../components/registry-error';
 import { ServiceHeader } from '../../../../components/service-tabs';
 import { serviceParams } from '../../../../lib/params';
 import { readRegistry } from '../../../../lib/registry';
-import type { Instance } from '../../../../lib/registry-types';
+import type { Instance } from '@skyroad/governance';
 import { InstanceTable } from './instance-table';
 
 export const dynamic = 'force-dynamic';

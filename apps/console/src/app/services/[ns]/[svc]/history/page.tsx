@@ -2,7 +2,7 @@ import { RegistryErrorNotice } from '../../../../../components/registry-error';
 import { ServiceHeader } from '../../../../../components/service-tabs';
 import { serviceParams } from '../../../../../lib/params';
 import { readRegistry } from '../../../../../lib/registry';
-import type { PolicyVersion } from '../../../../../lib/registry-types';
+import type { PolicyVersion } from '@skyroad/governance';
 import { PolicyHistory } from './policy-history';
 
 export const dynamic = 'force-dynamic';

@@ -4,7 +4,8 @@ import { useRouter } from 'next/navigation';
 import { useMemo, useState } from 'react';
 import { DiffView } from '../../../../../components/diff-view';
 import { diffDocuments, hasChanges } from '../../../../../lib/json-diff';
-import type { PolicyVersion, RegistryError } from '../../../../../lib/registry-types';
+import type { PolicyVersion } from '@skyroad/governance';
+import type { RegistryError } from '../../../../../lib/registry-types';
 
 /** Every saved version, newest first; pick any two to compare; roll back to any older one. */
 export function PolicyHistory({ ns, svc, versions }: { ns: string; svc: string; versions: PolicyVersion[] }) {

@@ -2,7 +2,7 @@ import { RegistryErrorNotice } from '../../../../../components/registry-error';
 import { ServiceHeader } from '../../../../../components/service-tabs';
 import { serviceParams } from '../../../../../lib/params';
 import { readRegistry } from '../../../../../lib/registry';
-import type { Instance, PolicyRecord } from '../../../../../lib/registry-types';
+import type { Instance, PolicyRecord } from '@skyroad/governance';
 import { PolicyEditor } from './policy-editor';
 
 export const dynamic = 'force-dynamic';

@@ -16,7 +16,8 @@ import {
   type DestinationDraft,
   type PolicyDraft,
 } from '../../../../../lib/policy-draft';
-import type { Instance, PolicyRecord, RegistryError } from '../../../../../lib/registry-types';
+import type { Instance, PolicyRecord } from '@skyroad/governance';
+import type { RegistryError } from '../../../../../lib/registry-types';
 
 const STRATEGY_LABELS: Record<string, string> = {
   round_robin: 'Round robin',
