@@ -23,6 +23,15 @@ const memberIds = async () =>
 beforeAll(async () => {
   cluster = await startStoreCluster(processes, { size: 3, name: 'reconf' });
   endpoints = cluster.endpoints;
+  // A member counts as started once it has published its name and client URLs through Raft
+  // (a little after /health answers); the checks below, and finding a member's URL, need that.
+  await waitFor(
+    async () => {
+      const list = await ctl(['member', 'list']);
+      return cluster.members.every((m) => list.includes(`${m.name}, ${m.peerUrl}, ${m.clientUrl}`));
+    },
+    { what: 'every member published' },
+  );
 });
 
 describe('strict reconfiguration check', () => {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { etcdctl, useProcessSet } from '@skyroad/testkit';
+import { etcdctl, useProcessSet, waitFor } from '@skyroad/testkit';
 import { STORE_BIN, startStoreCluster } from './support/store-cluster';
 
 /*
@@ -77,9 +77,17 @@ it('restores a saved snapshot into a new 3-member cluster with the same keys, re
   const lease = (await etcdctl(fresh.endpoints, ['lease', 'timetolive', leaseId, '--keys'])).stdout;
   expect(lease).toMatch(/granted with TTL\(600s\)/);
   expect(lease).toContain('attached keys([leased])');
-  const members = (await etcdctl(fresh.endpoints, ['member', 'list'])).stdout;
-  expect(members).toContain('rst-1');
-  expect(members).not.toContain('bkp-1');
+  // The member list is the new cluster's (names appear once each member has published them).
+  const members = () => etcdctl(fresh.endpoints, ['member', 'list']).then((r) => r.stdout);
+  await waitFor(
+    async () => {
+      const list = await members();
+      return ['rst-1', 'rst-2', 'rst-3'].every((name) => list.includes(name));
+    },
+    { what: 'the restored members published' },
+  );
+  expect((await members()).split('\n').filter(Boolean)).toHaveLength(3);
+  expect(await members()).not.toContain('bkp-');
 }, 180_000);
 
 it('refuses a damaged file, a non-empty data dir and a bad command line, changing nothing', async () => {
