@@ -73,6 +73,8 @@ interface ServiceEntry {
 export class Skyroad {
   private readonly services = new Map<string, ServiceEntry>();
   private readonly registrations = new Set<Registration>();
+  /** Registrations the registry has not answered yet: close() must not leave them behind. */
+  private readonly starting = new Set<Promise<Registration>>();
   private readonly failover: FailoverFile | undefined;
   private readonly logger: SkyroadLogger;
   private readonly random: () => number;
@@ -122,9 +124,22 @@ export class Skyroad {
   async register(options: RegisterOptions): Promise<Registration> {
     this.assertOpen();
     assertName('service', options.service);
-    const registration = await Registration.start(this.client, options, this.logger, this.random, (r) =>
+    const start = Registration.start(this.client, options, this.logger, this.random, (r) =>
       this.registrations.delete(r),
     );
+    this.starting.add(start);
+    let registration: Registration;
+    try {
+      registration = await start;
+    } finally {
+      this.starting.delete(start);
+    }
+    if (this.closed) {
+      // close() began while the registry was answering: it deregisters this one too. Fail only
+      // once it has, so that a caller ending the process on this error cannot cut it short.
+      await this.closing;
+      throw new ClientClosedError();
+    }
     this.registrations.add(registration);
     return registration;
   }
@@ -183,8 +198,12 @@ export class Skyroad {
   private async shutdown(): Promise<void> {
     this.closed = true;
     for (const [signal, handler] of this.signalHandlers) process.removeListener(signal, handler);
+    // A registration still in flight (a signal during start-up) is on the registry once it
+    // answers: wait for it, or the instance would stay listed until its TTL runs out.
+    const started = await Promise.allSettled([...this.starting]);
+    const inFlight = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     await Promise.all(
-      [...this.registrations].map((r) =>
+      [...this.registrations, ...inFlight].map((r) =>
         r
           .deregister()
           .catch((error) => this.logger.warn('deregister failed', { id: r.id, error: String(error) })),

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { freePort, useProcessSet, waitFor } from '@skyroad/testkit';
-import { RegistryUnavailableError, Skyroad, type Instance } from '../src/index';
+import { ClientClosedError, RegistryUnavailableError, Skyroad, type Instance } from '../src/index';
 import { putPolicy, registryRequest, startPlatform, type Platform } from './support/platform';
 
 const processes = useProcessSet();
@@ -59,6 +59,26 @@ describe('SDK discovery against a real registry on etcd', () => {
     await waitFor(() => seen.at(-1)!.ids.length === 0, { what: 'watch callback without the instance' });
     expect(await consumer.discover('disc-a')).toEqual([]);
     sub.close();
+  });
+
+  it('removes an instance whose registration was still in flight when close() was called', async () => {
+    const sky = await client();
+    const registering = sky.register({ service: 'disc-closing', host: '127.0.0.1', port: 9003, ttl: 60 });
+    let closeDone = false;
+    const closing = sky.close().then(() => (closeDone = true));
+    await expect(registering).rejects.toBeInstanceOf(ClientClosedError);
+    // It fails only after close() has deregistered it: a caller that exits on the error (as a
+    // service's start-up often does) does not cut the deregistration short.
+    expect(closeDone).toBe(true);
+    await closing;
+    // The registry answered the registration (close() waited for it), then got the deregistration:
+    // with a TTL of 60 s nothing else takes the instance off the list.
+    const listed = await registryRequest(
+      platform,
+      'GET',
+      '/v1/namespaces/default/services/disc-closing/instances',
+    );
+    expect((listed.body as { instances: Instance[] }).instances).toEqual([]);
   });
 
   it('keeps an instance past its TTL by heartbeating', async () => {
