@@ -48,6 +48,7 @@ export {
   Wal,
   WalCorruptError,
   WAL_SEGMENT_BYTES,
+  readWalMetadata,
   walExists,
   type WalOptions,
   type WalContents,

@@ -95,9 +95,9 @@ function randomInterval(r: ReturnType<typeof prng>): KeyInterval {
   return { kind: 'range', start: a, end: r.int(3) === 0 ? undefined : b };
 }
 
-function runSequence(seed: number, steps: number): void {
+function runSequence(seed: number, steps: number, blockKeys?: number): void {
   const r = prng(seed);
-  let index = new TreeIndex();
+  let index = new TreeIndex(blockKeys);
   let ref = new ReferenceIndex();
   const stored: StoredRevision[] = [];
   const live = new Map<string, { createRevision: number; version: number }>();
@@ -105,7 +105,7 @@ function runSequence(seed: number, steps: number): void {
   let compactRev = 0;
 
   const replay = (): void => {
-    index = new TreeIndex();
+    index = new TreeIndex(blockKeys);
     ref = new ReferenceIndex();
     for (const s of stored) {
       for (const target of [index, ref]) {
@@ -226,6 +226,14 @@ describe('TreeIndex (packed) against the KeyIndex-per-key index', () => {
     for (let seed = base; seed < base + runs; seed++) runSequence(seed, 120);
   });
 
+  const smallRuns = Math.min(runs, 12);
+  it(`agrees with blocks of 2 and 3 keys, which split and empty all the time (seeds ${base}..${base + smallRuns - 1})`, () => {
+    for (let seed = base; seed < base + smallRuns; seed++) {
+      runSequence(seed, 120, 2);
+      runSequence(seed, 120, 3);
+    }
+  });
+
   it('holds a key put once packed, unpacks it on a second put, packs it again after compaction', () => {
     const index = new TreeIndex();
     index.put('k', { main: 1, sub: 0 });
@@ -287,5 +295,25 @@ describe('TreeIndex (packed) against the KeyIndex-per-key index', () => {
     expect(index.count({ kind: 'range', start: 'k/01000', end: 'k/02000' }, shuffled.length)).toBe(1000);
     // At revision 1500 only the first 1500 keys put exist.
     expect(index.count({ kind: 'range', start: '', end: undefined }, 1500)).toBe(1500);
+    // 3,000 keys do not fit one block: the walks above crossed blocks.
+    expect(index.blockCount).toBeGreaterThan(2);
+  });
+
+  it('fills blocks to the brim when keys arrive in order, and splits in halves when they do not', () => {
+    const inOrder = new TreeIndex(100);
+    for (let i = 0; i < 1000; i++) inOrder.put(`k/${String(i).padStart(4, '0')}`, { main: i + 1, sub: 0 });
+    expect(inOrder.blockCount).toBe(10);
+    const reversed = new TreeIndex(100);
+    for (let i = 999; i >= 0; i--)
+      reversed.put(`k/${String(i).padStart(4, '0')}`, { main: 1000 - i, sub: 0 });
+    // Half-full blocks after each split: between 10 and 20 of them.
+    expect(reversed.blockCount).toBeGreaterThan(10);
+    expect(reversed.blockCount).toBeLessThanOrEqual(20);
+    for (const index of [inOrder, reversed]) {
+      expect(index.size).toBe(1000);
+      expect(index.count({ kind: 'range', start: 'k/0250', end: 'k/0750' }, 1000)).toBe(500);
+      expect(index.aliveAt('k/0999', 1000)).toBe(true);
+      expect(index.get('k/1000', 1000)).toBeUndefined();
+    }
   });
 });

@@ -1,17 +1,10 @@
-import {
-  appendFileSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EntryType, type Entry } from '@skyroad/raft';
-import { MemberLog, Snapshotter, Wal, WalCorruptError } from '../src';
+import { MemberLog, readWalMetadata, Snapshotter, Wal, WalCorruptError } from '../src';
 import { prng } from './support/engine';
+import { dataEnd, writeAt } from './support/wal-files';
 
 const entry = (index: number, term = 1, size = 32): Entry => ({
   index,
@@ -70,7 +63,12 @@ describe('WAL', () => {
     await wal.saveSnapshot({ index: 60, term: 1 });
     const released = wal.releaseTo(60);
     expect(released.length).toBeGreaterThan(0);
-    expect(readdirSync(dir).sort()).toEqual(wal.segmentFiles());
+    // (The next segment may be being prepared under a .tmp name meanwhile.)
+    expect(
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.wal'))
+        .sort(),
+    ).toEqual(wal.segmentFiles());
     await wal.save(undefined, [entry(101, 1, 200)]);
     await wal.close();
     const { contents, indexes, wal: again } = reopen({ fromIndex: 60 });
@@ -80,45 +78,79 @@ describe('WAL', () => {
     await again.close();
   });
 
+  it('reads the metadata from the first segment header alone, changing nothing', async () => {
+    const { wal } = Wal.open(dir, { metadata: Buffer.from('{"member":"7"}'), segmentBytes: 4096 });
+    for (let i = 1; i <= 60; i++) await wal.save({ term: 1, vote: 1, commit: i }, [entry(i, 1, 200)]);
+    await wal.saveSnapshot({ index: 40, term: 1 });
+    expect(wal.releaseTo(40).length).toBeGreaterThan(0);
+    await wal.close();
+    // The first segment left is no longer segment 0: its header still carries the metadata.
+    expect(readdirSync(dir).sort()[0]).not.toMatch(/^0{16}-/);
+    const before = readdirSync(dir).sort();
+    expect(readWalMetadata(dir)?.toString()).toBe('{"member":"7"}');
+    expect(readdirSync(dir).sort()).toEqual(before);
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    expect(readWalMetadata(empty)).toBeUndefined();
+  });
+
+  it('refuses a damaged segment header when reading the metadata', async () => {
+    const { wal } = Wal.open(dir, { metadata: Buffer.from('member-1') });
+    await wal.close();
+    const [first] = readdirSync(dir).filter((f) => f.endsWith('.wal'));
+    // Flip a byte inside the metadata record's payload (after the CRC record).
+    const bytes = readFileSync(join(dir, first));
+    const at = bytes.indexOf(Buffer.from('member-1'));
+    writeAt(join(dir, first), at, Buffer.from([bytes[at] ^ 0xff]));
+    expect(() => readWalMetadata(dir)).toThrow(WalCorruptError);
+  });
+
   it('drops a torn last record at open and goes on appending after it', async () => {
-    const { wal } = Wal.open(dir);
+    const segmentBytes = 256 * 1024;
+    const { wal } = Wal.open(dir, { segmentBytes });
     for (let i = 1; i <= 10; i++) await wal.save(undefined, [entry(i)]);
     await wal.close();
     const file = join(dir, readdirSync(dir)[0]);
-    const whole = statSync(file).size;
-    // The start of a record (its header and a third of its body), as a crash mid-write leaves
-    // it; then blocks the file system allocated but never wrote.
+    const end = dataEnd(file);
+    // The start of a record (its header and 32 of its 50 bytes), as a crash mid-write leaves
+    // it, in front of the segment's allocated zeros.
     const recordBytes = 8 + 1 + 17 + 32;
-    appendFileSync(file, readFileSync(file).subarray(whole - recordBytes, whole - recordBytes + 20));
-    const { wal: again, contents, indexes } = reopen();
+    writeAt(file, end, readFileSync(file).subarray(end - recordBytes, end - recordBytes + 40));
+    const { wal: again, contents, indexes } = reopen({ segmentBytes });
     expect(indexes).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(contents.repairedBytes).toBe(20);
-    expect(statSync(file).size).toBe(whole);
+    expect(contents.repairedBytes).toBe(40);
+    expect(dataEnd(file)).toBe(end);
+    expect(statSync(file).size).toBe(segmentBytes);
     await again.save(undefined, [entry(11)]);
     await again.close();
-    appendFileSync(file, Buffer.alloc(4096));
-    const third = reopen();
+    // Entry 11 went where the torn record began.
+    expect(dataEnd(file)).toBe(end + recordBytes);
+    const third = reopen({ segmentBytes });
     expect(third.indexes).toHaveLength(11);
-    expect(third.contents.repairedBytes).toBe(4096);
+    expect(third.contents.repairedBytes).toBe(0);
     await third.wal.close();
   });
 
   it('recovers a gapless prefix from the last segment cut at any byte', async () => {
-    const { wal } = Wal.open(dir);
+    const segmentBytes = 64 * 1024;
+    const { wal } = Wal.open(dir, { segmentBytes });
     for (let i = 1; i <= 30; i++) await wal.save({ term: 1, vote: 1, commit: i }, [entry(i, 1, 10 + i)]);
     await wal.close();
     const file = join(dir, readdirSync(dir)[0]);
-    const whole = readFileSync(file);
+    const whole = readFileSync(file).subarray(0, dataEnd(file));
     const rnd = prng(99);
     let previous = -1;
-    for (const cut of [...Array.from({ length: 40 }, () => rnd.int(whole.length)), whole.length].sort(
-      (a, b) => a - b,
-    )) {
-      writeFileSync(file, whole.subarray(0, cut));
-      const { indexes, wal: opened } = reopen();
+    const cuts = [...Array.from({ length: 40 }, () => rnd.int(whole.length)), whole.length];
+    for (const [n, cut] of cuts.sort((a, b) => a - b).entries()) {
+      // A crash leaves the written prefix followed by the allocated zeros (or, for a segment
+      // written before preallocation, the end of the file).
+      const zeros = n % 2 === 0 ? segmentBytes - cut : 0;
+      writeFileSync(file, Buffer.concat([whole.subarray(0, cut), Buffer.alloc(zeros)]));
+      const { indexes, wal: opened } = reopen({ segmentBytes });
       await opened.close();
       expect(indexes).toEqual(Array.from({ length: indexes.length }, (_, i) => i + 1));
       expect(indexes.length).toBeGreaterThanOrEqual(previous);
+      expect(statSync(file).size).toBe(segmentBytes);
       previous = indexes.length;
     }
     expect(previous).toBe(30);
@@ -131,7 +163,7 @@ describe('WAL', () => {
     const name = readdirSync(dir)[0];
     const file = join(dir, name);
     const bytes = readFileSync(file);
-    const offset = Math.floor(bytes.length / 2);
+    const offset = Math.floor(dataEnd(file) / 2);
     bytes[offset] ^= 0xff;
     writeFileSync(file, bytes);
     let caught: unknown;
@@ -155,7 +187,7 @@ describe('WAL', () => {
     const file = join(dir, name);
     const bytes = readFileSync(file);
     const recordBytes = 8 + 1 + 17 + 32;
-    const fifthEntryAt = bytes.length - 6 * recordBytes;
+    const fifthEntryAt = dataEnd(file) - 6 * recordBytes;
     bytes[fifthEntryAt] = 0x7f; // length field's high byte
     writeFileSync(file, bytes);
     expect(() => Wal.open(dir)).toThrow(`${name} at offset ${fifthEntryAt}`);

@@ -1,9 +1,13 @@
 /** Small synchronous file helpers the WAL and the snapshot files share. */
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 
-export function writeAll(fd: number, bytes: Buffer): void {
+/** Writes all of `bytes` at the file's current offset, or at `position` when given. */
+export function writeAll(fd: number, bytes: Buffer, position?: number): void {
   let written = 0;
-  while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+  while (written < bytes.length) {
+    const at = position === undefined ? null : position + written;
+    written += writeSync(fd, bytes, written, bytes.length - written, at);
+  }
 }
 
 /** Makes a created, renamed or deleted file's directory entry durable. */

@@ -18,3 +18,18 @@ export function parseSegmentName(file: string): SegmentName | undefined {
   if (!match) return undefined;
   return { seq: parseInt(match[1], 16), index: parseInt(match[2], 16), file };
 }
+
+/**
+ * A segment file being prepared (zero-filled) before it is renamed into place. The name must
+ * never match a segment's: a half-prepared file is not part of the log, and leftovers are
+ * removed at open.
+ */
+const PREPARED_NAME = /^[0-9a-f]{16}\.wal\.tmp$/;
+
+export function preparedFileName(seq: number): string {
+  return `${seq.toString(16).padStart(16, '0')}.wal.tmp`;
+}
+
+export function isPreparedFileName(file: string): boolean {
+  return PREPARED_NAME.test(file);
+}

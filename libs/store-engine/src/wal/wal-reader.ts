@@ -1,20 +1,22 @@
 /*
  * Reading a WAL directory at open: the segments in sequence, every record checked against the
  * CRC chain, the last write repaired if a crash cut it short (see isTornTail), anything else
- * refused with the file and offset.
+ * refused with the file and offset. Segments are preallocated (see segment-file.ts): zeros after
+ * the last record are unwritten space, the end of the segment.
  */
 import {
   closeSync,
   existsSync,
-  fsyncSync,
-  ftruncateSync,
+  fdatasyncSync,
   openSync,
   readdirSync,
   readFileSync,
+  readSync,
+  rmSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import type { Entry, HardState } from '@skyroad/raft';
-import { writeAll, syncDir } from './files';
+import { syncDir } from './files';
 import {
   CRC_MISMATCH,
   decodeEntry,
@@ -27,7 +29,14 @@ import {
   RecordType,
   type WalSnapshotMark,
 } from './record';
-import { parseSegmentName, segmentFileName, type SegmentName } from './segment-name';
+import { allocateFileSync, endOfData, installSegment, zeroFillSync } from './segment-file';
+import {
+  isPreparedFileName,
+  parseSegmentName,
+  preparedFileName,
+  segmentFileName,
+  type SegmentName,
+} from './segment-name';
 
 export class WalCorruptError extends Error {
   constructor(
@@ -47,13 +56,17 @@ export interface WalContents {
   entries: Entry[];
   /** The latest snapshot recorded with saveSnapshot(). */
   snapshot: WalSnapshotMark | undefined;
-  /** Bytes dropped from the end of the last segment because its last write was cut short. */
+  /**
+   * Bytes of a write cut short that were dropped (zeroed) at the end of the last segment; zeros
+   * after the last record are not counted.
+   */
   repairedBytes: number;
 }
 
 /** Where writing goes on after the last good record. */
 export interface WalTail {
   crc: number;
+  /** Offset just past the last good record of the last segment (not its file size). */
   size: number;
   lastIndex: number;
   state: HardState | undefined;
@@ -73,17 +86,22 @@ export function listSegments(dir: string): SegmentName[] {
   return segments;
 }
 
-export function createFirstSegment(dir: string, metadata: Buffer): void {
+/** Removes files a previous run left while preparing a segment (see SegmentPipeline). */
+export function removePreparedFiles(dir: string): void {
+  const leftovers = readdirSync(dir).filter(isPreparedFileName);
+  for (const file of leftovers) rmSync(join(dir, file), { force: true });
+  if (leftovers.length > 0) syncDir(dir);
+}
+
+/** The first segment of a new log: allocated to `segmentBytes`, under its name only once complete. */
+export function createFirstSegment(dir: string, metadata: Buffer, segmentBytes: number): void {
   const crcRecord = encodeRecord({ type: RecordType.CRC, payload: encodeCrc(0) }, 0);
   const metaRecord = encodeRecord({ type: RecordType.METADATA, payload: metadata }, crcRecord.crc);
-  const fd = openSync(join(dir, segmentFileName(0, 0)), 'wx');
-  try {
-    writeAll(fd, Buffer.concat([crcRecord.bytes, metaRecord.bytes]));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  syncDir(dir);
+  const prepared = join(dir, preparedFileName(0));
+  allocateFileSync(prepared, segmentBytes);
+  closeSync(
+    installSegment(dir, prepared, segmentFileName(0, 0), Buffer.concat([crcRecord.bytes, metaRecord.bytes])),
+  );
 }
 
 export function readSegments(
@@ -112,9 +130,13 @@ export function readSegments(
       const seed = s === 0 && offset === 0 ? peekCrcSeed(buf) : crc;
       const result = decodeRecord(buf, offset, seed);
       if (result.kind !== 'record') {
-        if (isLast && isTornTail(buf, offset, result)) {
-          contents.repairedBytes = buf.length - offset;
-          truncateFile(path, offset);
+        const dataEnd = endOfData(buf, offset);
+        // Only zeros from here: allocated, never written. Records missing from an earlier
+        // segment would still be caught, by the next segment's CRC record.
+        if (dataEnd === offset) break;
+        if (isLast && isTornTail(buf, offset, dataEnd, result)) {
+          contents.repairedBytes = dataEnd - offset;
+          zeroFile(path, offset, dataEnd);
           break;
         }
         throw new WalCorruptError(
@@ -173,30 +195,68 @@ function peekCrcSeed(buf: Buffer): number {
 }
 
 /**
- * Whether a bad record at `offset` of the last segment is the remains of an interrupted write:
- * cut short by the end of the file, or zeros from there on (space allocated, never written), or
- * a crc mismatch on the very last record of the file (its blocks were not all written). A bad
- * length, or a bad record with good ones after it, is corruption.
+ * Whether a bad record at `offset` of the last segment, with data up to `dataEnd` and zeros
+ * after, is the remains of an interrupted write: cut short by the end of the file, or a crc
+ * mismatch on the last record written (its blocks were not all written: nothing but zeros
+ * after it). A bad length, or a bad record with data after it, is corruption.
  */
 function isTornTail(
   buf: Buffer,
   offset: number,
+  dataEnd: number,
   result: { kind: 'truncated' } | { kind: 'corrupt'; reason: string },
 ): boolean {
   if (result.kind === 'truncated') return true;
-  if (buf.subarray(offset).every((byte) => byte === 0)) return true;
   if (result.reason !== CRC_MISMATCH) return false;
-  return offset + RECORD_HEADER_BYTES + buf.readUInt32BE(offset) === buf.length;
+  return offset + RECORD_HEADER_BYTES + buf.readUInt32BE(offset) >= dataEnd;
 }
 
-function truncateFile(path: string, length: number): void {
+/**
+ * Drops a torn write by zeroing it rather than truncating the file: the segment keeps its
+ * allocated size, and the next append goes where the torn one began.
+ */
+function zeroFile(path: string, from: number, to: number): void {
   const fd = openSync(path, 'r+');
   try {
-    ftruncateSync(fd, length);
-    fsyncSync(fd);
+    zeroFillSync(fd, from, to);
+    fdatasyncSync(fd);
   } finally {
     closeSync(fd);
   }
+}
+
+/** Enough of a segment's start for its header records (metadata is a member's identity: small). */
+const HEADER_READ_BYTES = 64 * 1024;
+
+/**
+ * The metadata of the log in `dir`, from the header of its first segment only (every segment
+ * begins with a CRC record then the metadata). Changes nothing: no repair, no preparation, and
+ * the rest of the log, up to a preallocated 64 MiB per segment, is not read.
+ */
+export function readWalMetadata(dir: string): Buffer | undefined {
+  const [first] = listSegments(dir);
+  if (!first) return undefined;
+  const buf = Buffer.alloc(HEADER_READ_BYTES);
+  const fd = openSync(join(dir, first.file), 'r');
+  let length: number;
+  try {
+    length = readSync(fd, buf, 0, buf.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const head = buf.subarray(0, length);
+  let crc = peekCrcSeed(head);
+  for (let offset = 0; offset < head.length;) {
+    const result = decodeRecord(head, offset, crc);
+    if (result.kind !== 'record') {
+      throw new WalCorruptError(first.file, offset, result.kind === 'corrupt' ? result.reason : 'header cut short');
+    }
+    if (result.record.type === RecordType.METADATA) return result.record.payload;
+    if (result.record.type !== RecordType.CRC) break;
+    crc = result.crc;
+    offset = result.next;
+  }
+  throw new WalCorruptError(first.file, 0, 'no metadata record in the segment header');
 }
 
 export function walExists(dir: string): boolean {

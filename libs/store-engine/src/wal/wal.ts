@@ -1,14 +1,27 @@
 /*
  * The write-ahead log of Raft entries and hard state (etcd's wal package). Records go to
  * segment files `<seq>-<index>.wal` in one directory; a segment is cut once it passes
- * WAL_SEGMENT_BYTES. `save()` is the only write path and resolves only after the bytes are
- * fsynced; a save to an idle log starts its write and sync at once, and saves made while a sync
- * is in flight are written and synced together after it (group commit), in call order. At
- * open, a record cut short at the end of the last segment (a crash during a write) is dropped
- * and the file truncated there; any other bad record is refused with the file and offset,
- * because silently dropping acknowledged entries would break Raft's promises.
+ * WAL_SEGMENT_BYTES. Segments are allocated to that size (zeros, synced) before records go
+ * into them, and the next one is prepared in the background (segment-file.ts,
+ * segment-pipeline.ts), so an fdatasync has only data to write. `save()` is the only write path
+ * and resolves only after the bytes are fsynced; a save to an idle log starts its write and
+ * sync at once, and saves made while a sync is in flight are written and synced together after
+ * it (group commit), in call order. At open, a record cut short at the end of the last segment
+ * (a crash during a write) is dropped (zeroed) and writing goes on from there; any other bad
+ * record is refused with the file and offset, because silently dropping acknowledged entries
+ * would break Raft's promises.
  */
-import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  fdatasync,
+  fdatasyncSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Entry, HardState } from '@skyroad/raft';
 import { syncDir, writeAll } from './files';
@@ -22,15 +35,25 @@ import {
   type WalRecord,
   type WalSnapshotMark,
 } from './record';
+import { installSegment, zeroFillSync } from './segment-file';
 import { parseSegmentName, segmentFileName, type SegmentName } from './segment-name';
-import { createFirstSegment, listSegments, readSegments, type WalContents, type WalTail } from './wal-reader';
+import { SegmentPipeline } from './segment-pipeline';
+import {
+  createFirstSegment,
+  listSegments,
+  readSegments,
+  removePreparedFiles,
+  type WalContents,
+  type WalTail,
+} from './wal-reader';
 
-export { WalCorruptError, walExists, type WalContents } from './wal-reader';
+export { WalCorruptError, readWalMetadata, walExists, type WalContents } from './wal-reader';
 
-/** A segment is cut once it holds this many bytes (etcd's SegmentSizeBytes: 64 MiB). */
+/** A segment is allocated to, and cut once it holds, this many bytes (etcd's SegmentSizeBytes). */
 export const WAL_SEGMENT_BYTES = 64 * 1024 * 1024;
 
 export interface WalOptions {
+  /** Segment size (tests use small ones); each segment takes this much disk from its creation. */
   segmentBytes?: number;
   /** Opaque bytes stored at the head of every segment (member id, cluster id). */
   metadata?: Uint8Array;
@@ -47,6 +70,8 @@ interface Waiter {
 
 export class Wal {
   private fd: number;
+  /** Where the next write goes in the current segment (records end here; zeros follow). */
+  private fileOffset: number;
   private crc: number;
   private segmentUsed: number;
   private lastIndex: number;
@@ -61,6 +86,7 @@ export class Wal {
   private readonly counters = { saves: 0, syncs: 0 };
   /** Sequence number of the newest segment, created or queued. */
   private lastSeq: number;
+  private readonly pipeline: SegmentPipeline;
 
   private constructor(
     readonly dir: string,
@@ -74,16 +100,28 @@ export class Wal {
     this.lastIndex = tail.lastIndex;
     this.lastState = tail.state;
     this.metadata = tail.metadata;
-    this.fd = openSync(join(dir, segments[segments.length - 1].file), 'a');
+    this.fd = openSync(join(dir, segments[segments.length - 1].file), 'r+');
+    this.fileOffset = tail.size;
     this.lastSeq = segments[segments.length - 1].seq;
+    this.pipeline = new SegmentPipeline(dir, this.segmentBytes);
+    this.allocateCurrentSegment();
+  }
+
+  /** A segment written before preallocation (or with a smaller size) is extended with zeros once. */
+  private allocateCurrentSegment(): void {
+    const { size } = fstatSync(this.fd);
+    if (size >= this.segmentBytes) return;
+    zeroFillSync(this.fd, size, this.segmentBytes);
+    fdatasyncSync(this.fd);
   }
 
   /** Opens the log in `dir` (creating it when there is none) and reads everything in it. */
   static open(dir: string, options: WalOptions = {}): { wal: Wal; contents: WalContents } {
     mkdirSync(dir, { recursive: true });
+    removePreparedFiles(dir);
     let segments = listSegments(dir);
     if (segments.length === 0) {
-      createFirstSegment(dir, Buffer.from(options.metadata ?? []));
+      createFirstSegment(dir, Buffer.from(options.metadata ?? []), options.segmentBytes ?? WAL_SEGMENT_BYTES);
       segments = listSegments(dir);
     }
     const read = readSegments(dir, segments, options.fromIndex ?? 0);
@@ -138,12 +176,13 @@ export class Wal {
     return released.map((s) => s.file);
   }
 
-  /** Waits for pending saves, then closes the file. */
+  /** Waits for pending saves, then closes the file and drops a next segment being prepared. */
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.pending.length > 0 || this.flushing) await this.enqueue([]).catch(() => undefined);
     this.closed = true;
-    closeSync(this.fd);
+    if (this.fd >= 0) closeSync(this.fd);
+    await this.pipeline.stop();
   }
 
   private enqueue(records: WalRecord[]): Promise<void> {
@@ -161,6 +200,9 @@ export class Wal {
       const bytes = Buffer.concat(parts);
       this.segmentUsed += bytes.length;
       this.pending.push({ kind: 'bytes', bytes });
+      // Half way through a segment, start allocating the next one, off the write path. Not at
+      // open: a log opened only to be read would allocate a segment for nothing.
+      if (this.segmentUsed >= this.segmentBytes / 2) this.pipeline.prepare(this.lastSeq + 1);
     }
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (!this.flushing) {
@@ -192,6 +234,25 @@ export class Wal {
     this.segmentUsed = bytes.length;
   }
 
+  /**
+   * Closes the current segment (synced, cut at its last record) and continues in a prepared file
+   * renamed to `name`, waiting for its preparation if it is not done yet.
+   */
+  private async startSegment(name: string, header: Buffer): Promise<void> {
+    // A segment is cut only once full, so it has no zeros left; unless it was allocated
+    // larger than this log's segment size (opened with another size): do not leave them.
+    if (fstatSync(this.fd).size > this.fileOffset) ftruncateSync(this.fd, this.fileOffset);
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.fd = -1; // until the next segment is open: a failure in between must not close it twice
+    const segment = parseSegmentName(name)!;
+    const prepared = await this.pipeline.take(segment.seq);
+    this.fd = installSegment(this.dir, prepared, name, header);
+    this.fileOffset = header.length;
+    // Only a segment that exists may be counted (and released): see releaseTo.
+    this.segments.push(segment);
+  }
+
   /** Writes everything queued, fsyncs once, and resolves every save in the batch. */
   private async flush(): Promise<void> {
     while (this.waiters.length > 0) {
@@ -200,15 +261,10 @@ export class Wal {
       try {
         for (const item of batch) {
           if (item.kind === 'bytes') {
-            writeAll(this.fd, item.bytes);
+            writeAll(this.fd, item.bytes, this.fileOffset);
+            this.fileOffset += item.bytes.length;
           } else {
-            fsyncSync(this.fd);
-            closeSync(this.fd);
-            this.fd = openSync(join(this.dir, item.name), 'wx');
-            writeAll(this.fd, item.header);
-            syncDir(this.dir);
-            // Only a segment that exists may be counted (and released): see releaseTo.
-            this.segments.push(parseSegmentName(item.name)!);
+            await this.startSegment(item.name, item.header);
           }
         }
         await new Promise<void>((resolve, reject) =>

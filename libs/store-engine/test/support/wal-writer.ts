@@ -1,7 +1,7 @@
 /*
  * A child process for the WAL crash test: opens the WAL in argv[2], then appends entries
  * forever, several saves in flight, printing `ack <index>` once a save has resolved (fsynced).
- * The test SIGKILLs it at an arbitrary moment.
+ * The test SIGKILLs it at an arbitrary moment. argv[3], if given, is the segment size.
  */
 import { Wal } from '../../src/wal/wal';
 import { walPayload } from './wal-payload';
@@ -9,7 +9,8 @@ import { walPayload } from './wal-payload';
 const IN_FLIGHT_SAVES = 16;
 
 const dir = process.argv[2];
-const { wal, contents } = Wal.open(dir);
+const segmentBytes = process.argv[3] ? Number(process.argv[3]) : undefined;
+const { wal, contents } = Wal.open(dir, { segmentBytes });
 let next = (contents.entries.at(-1)?.index ?? 0) + 1;
 process.stdout.write(`opened ${next - 1}\n`);
 
