@@ -11,9 +11,19 @@ export type AckedIndexer = (id: NodeId) => number | undefined;
 export function majorityCommittedIndex(voters: ReadonlySet<NodeId>, acked: AckedIndexer): number {
   const n = voters.size;
   if (n === 0) return Infinity;
-  const indexes: number[] = [];
-  for (const id of voters) indexes.push(acked(id) ?? 0);
-  indexes.sort((a, b) => a - b);
+  // Runs on every acknowledgement the leader gets: an insertion sort of the few indexes in
+  // place, where Array.prototype.sort allocates a work copy per call (GC on the write path).
+  const indexes = new Array<number>(n);
+  let filled = 0;
+  for (const id of voters) {
+    const index = acked(id) ?? 0;
+    let at = filled++;
+    while (at > 0 && indexes[at - 1] > index) {
+      indexes[at] = indexes[at - 1];
+      at--;
+    }
+    indexes[at] = index;
+  }
   // With n voters sorted ascending, the entry at n - quorum is held by at least quorum voters.
   return indexes[n - majoritySize(n)];
 }

@@ -44,6 +44,10 @@ export class ProgressTracker {
   config: TrackerConfig = emptyTrackerConfig();
   progress: ProgressMap = new Map();
   private votes = new Map<NodeId, boolean>();
+  /** visit()'s order, kept for the map it was computed from (see visit). */
+  private visitOrder: NodeId[] = [];
+  private visitOrderFor: ProgressMap | undefined;
+  private visitOrderSize = -1;
 
   constructor(readonly maxInflightMsgs: number) {}
 
@@ -70,7 +74,20 @@ export class ProgressTracker {
 
   /** Visits members in ascending id order, so that output never depends on insertion order. */
   visit(fn: (id: NodeId, pr: Progress) => void): void {
-    for (const id of sorted(this.progress.keys())) fn(id, this.progress.get(id)!);
+    // Visits run several times per write on a leader: the sorted ids are kept rather than
+    // sorted each time. Membership changes install a new map (see the changer), and the only
+    // change in place replaces progress of existing ids, so the map and its size identify the
+    // id set; an id found missing is skipped rather than trusted.
+    const progress = this.progress;
+    if (progress !== this.visitOrderFor || progress.size !== this.visitOrderSize) {
+      this.visitOrder = sorted(progress.keys());
+      this.visitOrderFor = progress;
+      this.visitOrderSize = progress.size;
+    }
+    for (const id of this.visitOrder) {
+      const pr = progress.get(id);
+      if (pr) fn(id, pr);
+    }
   }
 
   /** Whether a quorum of voters was recently active (CheckQuorum). */
