@@ -1,5 +1,6 @@
 import { etcdctl, useProcessSet, waitFor } from '@skyroad/testkit';
 import { startStoreCluster } from './support/store-cluster';
+import { errorMessage } from './support/outcome';
 
 /*
  * The limits an operator sets with flags: the backend quota raises etcd's NOSPACE alarm and
@@ -30,10 +31,7 @@ it('refuses writes over --quota-backend-bytes and raises the NOSPACE alarm', asy
   });
   // Reads still work; small writes are refused while the alarm is raised.
   expect((await etcdctl(endpoints, ['get', 'quota/0', '--keys-only'])).stdout).toBe('quota/0\n\n');
-  const small = await etcdctl(endpoints, ['put', 'tiny', 't']).then(
-    () => 'no error',
-    (error: Error) => error.message,
-  );
+  const small = await errorMessage(etcdctl(endpoints, ['put', 'tiny', 't']));
   expect(small).toContain('database space exceeded');
 }, 60_000);
 

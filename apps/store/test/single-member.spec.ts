@@ -1,6 +1,7 @@
 import { etcdctl, etcdctlBinary, waitFor, useProcessSet, type ManagedProcess } from '@skyroad/testkit';
 import { Etcd3 } from 'etcd3';
 import { spawnMember, startStoreCluster, type StoreCluster } from './support/store-cluster';
+import { errorMessage } from './support/outcome';
 
 /*
  * One skyroad-store member driven by the real etcdctl 3.4, the etcd3 npm client and fetch:
@@ -13,11 +14,7 @@ let cluster: StoreCluster;
 let ep: string[];
 
 const ctl = async (args: string[], input?: string) => (await etcdctl(ep, args, input)).stdout;
-const ctlError = (args: string[], input?: string) =>
-  etcdctl(ep, args, input).then(
-    () => 'no error',
-    (error: Error) => error.message,
-  );
+const ctlError = (args: string[], input?: string) => errorMessage(etcdctl(ep, args, input));
 
 function watchProcess(name: string, args: string[]): Promise<ManagedProcess> {
   return processes.spawn({

@@ -3,6 +3,7 @@ import { etcdctl, useProcessSet } from '@skyroad/testkit';
 import { Etcd3 } from 'etcd3';
 import { makeTestCerts, read, type TestCerts } from './support/certs';
 import { startStoreCluster, type StoreCluster } from './support/store-cluster';
+import { errorMessage } from './support/outcome';
 
 /*
  * A 3-member cluster with TLS on both ports and client certificates required, then etcd's
@@ -32,11 +33,7 @@ function httpsHealthy(url: string): Promise<boolean> {
 const tlsFlags = () => [`--cacert=${certs.ca}`, `--cert=${certs.clientCert}`, `--key=${certs.clientKey}`];
 const ctl = async (args: string[], input?: string) =>
   (await etcdctl(cluster.endpoints, [...tlsFlags(), ...args], input)).stdout;
-const ctlError = (args: string[]) =>
-  etcdctl(cluster.endpoints, [...tlsFlags(), ...args]).then(
-    () => 'no error',
-    (error: Error) => error.message,
-  );
+const ctlError = (args: string[]) => errorMessage(etcdctl(cluster.endpoints, [...tlsFlags(), ...args]));
 
 beforeAll(async () => {
   certs = makeTestCerts(processes.tempDir('certs-'));
@@ -68,14 +65,8 @@ describe('TLS', () => {
   });
 
   it('refuses clients without a certificate', async () => {
-    const error = await etcdctl(cluster.endpoints, [
-      `--cacert=${certs.ca}`,
-      '--dial-timeout=2s',
-      'get',
-      'x',
-    ]).then(
-      () => 'no error',
-      (e: Error) => e.message,
+    const error = await errorMessage(
+      etcdctl(cluster.endpoints, [`--cacert=${certs.ca}`, '--dial-timeout=2s', 'get', 'x']),
     );
     expect(error).not.toBe('no error');
   });

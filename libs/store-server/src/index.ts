@@ -1,5 +1,5 @@
 export * from './config/flags';
-export { StoreServer } from './server/store-server';
+export { StoreServer, GRPC_OVERHEAD_BYTES } from './server/store-server';
 export { createLogger, type Logger } from './log/logger';
 export { memberIdFor, clusterIdFor, hexId } from './cluster/ids';
 export { runSnapshotCommand, SNAPSHOT_USAGE } from './backup/snapshot-command';

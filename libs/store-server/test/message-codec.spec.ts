@@ -1,4 +1,5 @@
 import { EntryType, MessageType, type Message } from '@skyroad/raft';
+import { FrameKind, FrameReader, raftFrame } from '../src/peer/frames';
 import { decodeMessages, encodeMessages } from '../src/peer/message-codec';
 
 const base: Message = {
@@ -46,6 +47,10 @@ describe('raft messages on the peer wire', () => {
     ];
     const decoded = decodeMessages(encodeMessages(messages));
     expect(decoded).toEqual(messages);
+    // The same batch as a RAFT frame, encoded behind its header in one buffer.
+    const frames = new FrameReader().push(raftFrame(messages));
+    expect(frames.map((f) => f.kind)).toEqual([FrameKind.Raft]);
+    expect(decodeMessages(frames[0].payload)).toEqual(messages);
   });
 
   it('refuses a truncated batch and an unknown type', () => {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Entry, HardState, Snapshot } from '@skyroad/raft';
-import { Snapshotter, Wal, walExists, type Backend } from '@skyroad/store-engine';
+import { readWalMetadata, Snapshotter, Wal, walExists, type Backend } from '@skyroad/store-engine';
 import type { DurableLog } from './durable-log';
 
 export const WAL_DIR = 'wal';
@@ -25,11 +25,9 @@ export class EngineRaftLog implements DurableLog {
     return walExists(join(dataDir, WAL_DIR));
   }
 
-  /** Reads the metadata of an existing log without keeping it open. */
+  /** The metadata of an existing log, read from its header alone. */
   static readMetadata(dataDir: string): Buffer | undefined {
-    const { wal, contents } = Wal.open(join(dataDir, WAL_DIR));
-    void wal.close();
-    return contents.metadata;
+    return readWalMetadata(join(dataDir, WAL_DIR));
   }
 
   constructor(

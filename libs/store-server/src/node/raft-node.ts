@@ -262,8 +262,9 @@ export class RaftNode {
       this.target.leaderChanged(this.lead, this.isLeader);
     }
     // `messages` (a leader's appends and heartbeats, forwarded requests) do not depend on this
-    // node's disk, so they go out while it writes. The write starts first: its fsync runs on
-    // the thread pool while we send, and the later of the two bounds a write's latency.
+    // node's disk, so they go out while it writes. They leave first, as etcd sends them: a
+    // commit waits for a follower's fsync and round trip, which is longer than the leader's own
+    // fsync, so that is the path to start early.
     if (rd.snapshot) {
       this.sendMessages(rd.messages);
       // The backend first (restored and synced), then the record saying replay may start after
@@ -272,8 +273,8 @@ export class RaftNode {
       await this.options.log.saveSnapshot(withoutData(rd.snapshot));
       await this.persist(rd);
     } else {
-      const persisted = this.persist(rd);
       this.sendMessages(rd.messages);
+      const persisted = this.persist(rd);
       // Committed entries this node had on disk before this Ready are durable on a majority:
       // apply them (and answer their clients) while the new entries' fsync runs, as etcd does,
       // instead of making every commit wait for the next batch's fsync.

@@ -5,6 +5,8 @@
  * closes. After that the dialer sends RAFT batches and RPC requests; the listener answers
  * RPC responses on the same stream.
  */
+import type { Message } from '@skyroad/raft';
+import { encodeMessages } from './message-codec';
 
 export enum FrameKind {
   Hello = 1,
@@ -29,6 +31,14 @@ export function encodeFrame(kind: FrameKind, payload: Buffer): Buffer {
   header.writeUInt32BE(payload.length + 1, 0);
   header.writeUInt8(kind, 4);
   return Buffer.concat([header, payload]);
+}
+
+/** A RAFT frame of `messages`, encoded after the header in the same buffer (no copy). */
+export function raftFrame(messages: Message[]): Buffer {
+  const frame = encodeMessages(messages, HEADER_BYTES);
+  frame.writeUInt32BE(frame.length - 4, 0);
+  frame.writeUInt8(FrameKind.Raft, 4);
+  return frame;
 }
 
 export function jsonFrame(kind: FrameKind, body: unknown): Buffer {

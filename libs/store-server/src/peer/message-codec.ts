@@ -47,82 +47,77 @@ const HAS_SNAPSHOT = 4;
 const MESSAGE_FIXED_BYTES = 1 + 7 * 8 + 1 + 4;
 const ENTRY_FIXED_BYTES = 8 + 8 + 1 + 4;
 
-export function encodeMessages(messages: Message[]): Buffer {
-  const snapshotMeta = messages.map((m) =>
-    m.snapshot ? Buffer.from(JSON.stringify(m.snapshot.metadata)) : undefined,
-  );
-  let size = 4;
-  messages.forEach((m, i) => {
+/**
+ * The batch encoded into one new buffer, after `headroom` bytes left for the caller (the frame
+ * header, see raftFrame): one allocation and no copy per batch on the write path.
+ */
+export function encodeMessages(messages: Message[], headroom = 0): Buffer {
+  let snapshotMeta: Array<Buffer | undefined> | undefined;
+  let size = headroom + 4;
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i];
     size += MESSAGE_FIXED_BYTES;
     for (const e of m.entries) size += ENTRY_FIXED_BYTES + e.data.byteLength;
     if (m.context) size += 4 + m.context.byteLength;
-    if (m.snapshot) size += 4 + snapshotMeta[i]!.length + 4 + m.snapshot.data.byteLength;
-  });
+    if (m.snapshot) {
+      snapshotMeta ??= [];
+      snapshotMeta[i] = Buffer.from(JSON.stringify(m.snapshot.metadata));
+      size += 4 + snapshotMeta[i]!.length + 4 + m.snapshot.data.byteLength;
+    }
+  }
   const out = Buffer.allocUnsafe(size);
-  let at = out.writeUInt32BE(messages.length, 0);
-  const bytes = (data: Uint8Array) => {
-    at = out.writeUInt32BE(data.byteLength, at);
-    out.set(data, at);
-    at += data.byteLength;
-  };
-  messages.forEach((m, i) => {
+  out.fill(0, 0, headroom);
+  const w = new Writer(out, headroom);
+  w.u32(messages.length);
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i];
     const code = TYPE_CODES.get(m.type);
     if (code === undefined) throw new Error(`peer wire: unknown message type ${m.type}`);
-    at = out.writeUInt8(code, at);
-    for (const n of [m.from, m.to, m.term, m.logTerm, m.index, m.commit, m.rejectHint])
-      at = out.writeDoubleBE(n, at);
-    const flags = (m.reject ? REJECT : 0) | (m.context ? HAS_CONTEXT : 0) | (m.snapshot ? HAS_SNAPSHOT : 0);
-    at = out.writeUInt8(flags, at);
-    at = out.writeUInt32BE(m.entries.length, at);
+    w.u8(code);
+    w.f64(m.from);
+    w.f64(m.to);
+    w.f64(m.term);
+    w.f64(m.logTerm);
+    w.f64(m.index);
+    w.f64(m.commit);
+    w.f64(m.rejectHint);
+    w.u8((m.reject ? REJECT : 0) | (m.context ? HAS_CONTEXT : 0) | (m.snapshot ? HAS_SNAPSHOT : 0));
+    w.u32(m.entries.length);
     for (const e of m.entries) {
-      at = out.writeDoubleBE(e.term, at);
-      at = out.writeDoubleBE(e.index, at);
-      at = out.writeUInt8(e.type, at);
-      bytes(e.data);
+      w.f64(e.term);
+      w.f64(e.index);
+      w.u8(e.type);
+      w.bytes(e.data);
     }
-    if (m.context) bytes(m.context);
+    if (m.context) w.bytes(m.context);
     if (m.snapshot) {
-      bytes(snapshotMeta[i]!);
-      bytes(m.snapshot.data);
+      w.bytes(snapshotMeta![i]!);
+      w.bytes(m.snapshot.data);
     }
-  });
+  }
   return out;
 }
 
 export function decodeMessages(payload: Buffer): Message[] {
-  let at = 0;
-  const need = (n: number) => {
-    if (at + n > payload.length) throw new Error('peer wire: truncated raft batch');
-  };
-  const u8 = () => (need(1), payload.readUInt8(at++));
-  const u32 = () => (need(4), (at += 4), payload.readUInt32BE(at - 4));
-  const f64 = () => (need(8), (at += 8), payload.readDoubleBE(at - 8));
-  const bytes = (): Uint8Array => {
-    const length = u32();
-    need(length);
-    at += length;
-    return new Uint8Array(payload.buffer, payload.byteOffset + at - length, length);
-  };
-  const count = u32();
+  const r = new Reader(payload);
+  const count = r.u32();
   const messages: Message[] = [];
   for (let i = 0; i < count; i++) {
-    const type = TYPES[u8()];
+    const type = TYPES[r.u8()];
     if (type === undefined) throw new Error('peer wire: unknown message type');
-    const [from, to, term, logTerm, index, commit, rejectHint] = [
-      f64(),
-      f64(),
-      f64(),
-      f64(),
-      f64(),
-      f64(),
-      f64(),
-    ];
-    const flags = u8();
-    const entries: Entry[] = new Array<Entry>(u32());
+    const from = r.f64();
+    const to = r.f64();
+    const term = r.f64();
+    const logTerm = r.f64();
+    const index = r.f64();
+    const commit = r.f64();
+    const rejectHint = r.f64();
+    const flags = r.u8();
+    const entries: Entry[] = new Array<Entry>(r.u32());
     for (let j = 0; j < entries.length; j++) {
-      const entryTerm = f64();
-      const entryIndex = f64();
-      entries[j] = { term: entryTerm, index: entryIndex, type: u8(), data: bytes() };
+      const entryTerm = r.f64();
+      const entryIndex = r.f64();
+      entries[j] = { term: entryTerm, index: entryIndex, type: r.u8(), data: r.bytes() };
     }
     const message: Message = {
       type,
@@ -136,12 +131,75 @@ export function decodeMessages(payload: Buffer): Message[] {
       reject: (flags & REJECT) !== 0,
       rejectHint,
     };
-    if (flags & HAS_CONTEXT) message.context = bytes();
+    if (flags & HAS_CONTEXT) message.context = r.bytes();
     if (flags & HAS_SNAPSHOT) {
-      const metadata = JSON.parse(Buffer.from(bytes()).toString('utf8')) as SnapshotMetadata;
-      message.snapshot = { metadata, data: bytes() };
+      const metadata = JSON.parse(Buffer.from(r.bytes()).toString('utf8')) as SnapshotMetadata;
+      message.snapshot = { metadata, data: r.bytes() };
     }
     messages.push(message);
   }
   return messages;
+}
+
+/** Sequential big-endian writes into a buffer sized beforehand. */
+class Writer {
+  constructor(
+    private readonly out: Buffer,
+    private at: number,
+  ) {}
+
+  u8(n: number): void {
+    this.at = this.out.writeUInt8(n, this.at);
+  }
+
+  u32(n: number): void {
+    this.at = this.out.writeUInt32BE(n, this.at);
+  }
+
+  f64(n: number): void {
+    this.at = this.out.writeDoubleBE(n, this.at);
+  }
+
+  bytes(data: Uint8Array): void {
+    this.u32(data.byteLength);
+    this.out.set(data, this.at);
+    this.at += data.byteLength;
+  }
+}
+
+/** Sequential big-endian reads, refusing to read past the end. */
+class Reader {
+  private at = 0;
+
+  constructor(private readonly payload: Buffer) {}
+
+  private need(n: number): void {
+    if (this.at + n > this.payload.length) throw new Error('peer wire: truncated raft batch');
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.payload.readUInt8(this.at++);
+  }
+
+  u32(): number {
+    this.need(4);
+    this.at += 4;
+    return this.payload.readUInt32BE(this.at - 4);
+  }
+
+  f64(): number {
+    this.need(8);
+    this.at += 8;
+    return this.payload.readDoubleBE(this.at - 8);
+  }
+
+  /** A view of the payload, not a copy. */
+  bytes(): Uint8Array {
+    const length = this.u32();
+    this.need(length);
+    this.at += length;
+    const payload = this.payload;
+    return new Uint8Array(payload.buffer, payload.byteOffset + this.at - length, length);
+  }
 }

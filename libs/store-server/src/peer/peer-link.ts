@@ -1,8 +1,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { Message } from '@skyroad/raft';
-import { encodeFrame, FrameKind, FrameReader, jsonFrame } from './frames';
-import { encodeMessages } from './message-codec';
+import { FrameKind, FrameReader, jsonFrame, raftFrame } from './frames';
 import type { TlsMaterial } from '../config/tls';
 
 /** Messages waiting for one peer; beyond this, new ones are dropped (Raft retransmits). */
@@ -178,7 +177,7 @@ export class PeerLink {
     if (!this.ready || !socket || socket.writableNeedDrain) return;
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH_MESSAGES);
-      const more = socket.write(encodeFrame(FrameKind.Raft, encodeMessages(batch)));
+      const more = socket.write(raftFrame(batch));
       for (const m of batch) if (m.snapshot) this.events.snapshotStatus(this.peerId, true);
       if (!more) return;
     }

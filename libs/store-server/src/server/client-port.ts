@@ -2,9 +2,10 @@ import { createServer as httpServer, type Server as HttpServer } from 'node:http
 import { createServer as netServer, type Server, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { createServer as tlsServer } from 'node:tls';
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { TlsMaterial } from '../config/tls';
 import { AuthorityRewriter } from './authority-rewriter';
+import { createHookedInjector, type StreamClaim } from './grpc-stream-hook';
 import { isNghttp2Client } from './nghttp2-client';
 
 /** Every HTTP/2 connection (so every gRPC one) opens with this preface; HTTP/1.1 never does. */
@@ -22,13 +23,22 @@ export class ClientPort {
   private readonly sockets = new Set<Socket>();
   private readonly http: HttpServer;
   private readonly injector: ReturnType<grpc.Server['createConnectionInjector']>;
+  /** Whether HTTP/2 streams are offered to `claim` before grpc-js (see createHookedInjector). */
+  readonly streamsHooked: boolean;
 
+  /**
+   * `claim` sees every gRPC stream (plain, TLS, and rewritten Go-client connections alike: they
+   * all enter through the one injector) and answers the ones it takes; grpc-js serves the rest.
+   */
   constructor(
     grpcServer: grpc.Server,
     gateway: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void,
     private readonly tls: TlsMaterial | undefined,
+    claim?: StreamClaim,
   ) {
-    this.injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    const hooked = createHookedInjector(grpcServer, claim);
+    this.injector = hooked.injector;
+    this.streamsHooked = hooked.hooked;
     this.http = httpServer({ keepAliveTimeout: HTTP_KEEP_ALIVE_MS }, gateway);
   }
 
@@ -105,6 +115,14 @@ function replaying(socket: Socket, first: Buffer): Duplex {
     },
     write(chunk: Buffer, _encoding, callback) {
       socket.write(chunk, callback);
+    },
+    // HTTP/2 hands over a whole batch of frames (an answer's headers, data and trailers) at
+    // once: one writev syscall for all of them, not one write each.
+    writev(chunks, callback) {
+      socket.cork();
+      for (let i = 0; i < chunks.length - 1; i++) socket.write(chunks[i].chunk);
+      socket.write(chunks[chunks.length - 1].chunk, callback);
+      socket.uncork();
     },
     final(callback) {
       socket.end();

@@ -15,6 +15,7 @@ import { HttpGateway } from '../gateway/http-gateway';
 import { authService } from '../grpc/auth-service';
 import { clusterService } from '../grpc/cluster-service';
 import { kvService } from '../grpc/kv-service';
+import { leanMethods } from '../grpc/lean-methods';
 import { leaseService } from '../grpc/lease-service';
 import { maintenanceService } from '../grpc/maintenance-service';
 import { watchService } from '../grpc/watch-service';
@@ -26,6 +27,7 @@ import { loadTls } from '../config/tls';
 import { PeerTransport } from '../peer/transport';
 import { serviceDefinition } from '../proto/load';
 import { ClientPort } from './client-port';
+import { LeanUnary } from './lean-unary';
 import { EtcdApi } from './etcd-api';
 import { Member } from './member';
 import { AutoCompactor } from './auto-compactor';
@@ -134,9 +136,13 @@ export class StoreServer {
     );
     await peerServer.listen(config.listenPeerUrls);
 
+    const grpcLimits = {
+      maxReceiveBytes: config.maxRequestBytes + GRPC_OVERHEAD_BYTES,
+      maxSendBytes: MAX_GRPC_SEND_BYTES,
+    };
     const grpcServer = new grpc.Server({
-      'grpc.max_receive_message_length': config.maxRequestBytes + GRPC_OVERHEAD_BYTES,
-      'grpc.max_send_message_length': MAX_GRPC_SEND_BYTES,
+      'grpc.max_receive_message_length': grpcLimits.maxReceiveBytes,
+      'grpc.max_send_message_length': grpcLimits.maxSendBytes,
       // Channelz (gRPC's introspection service, which we do not serve) counts and traces
       // every call: per-call work and allocations on the write path for nothing.
       'grpc.enable_channelz': 0,
@@ -154,7 +160,12 @@ export class StoreServer {
         return metrics.render();
       },
     });
-    const clientPort = new ClientPort(grpcServer, gateway.handle, clientTls);
+    // The hot unary calls skip grpc-js's call machinery and its second write per answer.
+    const lean = new LeanUnary(leanMethods(api), grpcLimits);
+    const clientPort = new ClientPort(grpcServer, gateway.handle, clientTls, lean.claim);
+    if (!clientPort.streamsHooked) {
+      logger.warn('cannot reach grpc-js streams (grpc-js changed?): every call goes through grpc-js');
+    }
     await clientPort.listen(config.listenClientUrls);
 
     const compactor = config.autoCompactionRetention
