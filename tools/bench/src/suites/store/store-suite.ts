@@ -32,6 +32,13 @@ const ELECTION_TIMEOUT_MS = 30_000;
 const CHECK_PERF_TIMEOUT_MS = 180_000;
 
 interface Sizes {
+  /**
+   * Unmeasured load before each write and read measurement, the same on both stores: the
+   * figures are of a running store, not of one still compiling its hot path (skyroad-store's
+   * one-client put latency settles after ~2,000 puts as V8 optimizes it; etcd's after a few
+   * hundred).
+   */
+  warmupMs: number;
   writeMs: number;
   readMs: number;
   watchers: number;
@@ -41,6 +48,7 @@ interface Sizes {
 }
 
 const QUICK: Sizes = {
+  warmupMs: 200,
   writeMs: 1_000,
   readMs: 1_000,
   watchers: 200,
@@ -49,6 +57,7 @@ const QUICK: Sizes = {
   checkPerf: 's',
 };
 const FULL: Sizes = {
+  warmupMs: 5_000,
   writeMs: 8_000,
   readMs: 5_000,
   watchers: 10_000,
@@ -244,7 +253,7 @@ export const storeSuite: Suite = {
       );
     notes.push(
       `Both clusters: ${MEMBERS} members on loopback, default heartbeat/election (100/1000 ms), durable writes (fsync before acknowledging). Clients: the etcd3 npm client from this process, requests spread over up to ${MAX_CONNECTIONS} connections.`,
-      `Writes: ${sizes.writeMs} ms per concurrency level, a new key per put. Reads: ${sizes.readMs} ms on one key. Watch: ${sizes.watchers} watchers on one prefix over ${WATCH_CLIENTS} clients, ${sizes.watchRounds} puts; latency from just before the put to each watcher's event.`,
+      `Writes: ${sizes.warmupMs} ms unmeasured then ${sizes.writeMs} ms per concurrency level, a new key per put. Reads: ${sizes.warmupMs} ms unmeasured then ${sizes.readMs} ms on one key. Watch: ${sizes.watchers} watchers on one prefix over ${WATCH_CLIENTS} clients, ${sizes.watchRounds} puts; latency from just before the put to each watcher's event. Load, count, RSS and re-election: on a fresh cluster of each store, so both hold the same data.`,
       sizes.checkPerf
         ? `etcdctl check perf --load=${sizes.checkPerf} (the real etcdctl) against each cluster.`
         : 'etcdctl check perf skipped (--no-check-perf).',
@@ -258,14 +267,17 @@ export const storeSuite: Suite = {
  * on skyroad-store a failed measurement is recorded with its reason and the rest go on.
  */
 async function measureStore(
-  cluster: StoreCluster,
+  first: StoreCluster,
   sizes: Sizes,
   ctx: SuiteContext,
   strict: boolean,
 ): Promise<Measured> {
   const measured: Measured = new Map();
-  const clients = Array.from({ length: MAX_CONNECTIONS }, () => new Etcd3({ hosts: cluster.endpoints }));
-  const client = clients[0];
+  let cluster = first;
+  const connect = () =>
+    Array.from({ length: MAX_CONNECTIONS }, () => new Etcd3({ hosts: cluster.endpoints }));
+  let clients = connect();
+  let client = clients[0];
   const step = async (what: string, fn: () => Promise<Array<[string, number | null]>>, keys: string[]) => {
     if (ctx.only !== null && !ctx.only.has(groupOf(keys[0]))) return;
     ctx.log(`store ${cluster.label}: ${what}`);
@@ -283,13 +295,11 @@ async function measureStore(
       await step(
         `put, ${c} clients`,
         async () => {
-          const result = await closedLoop({
-            concurrency: c,
-            durationMs: sizes.writeMs,
-            op: async (seq) => {
-              await clients[seq % Math.min(c, MAX_CONNECTIONS)].put(`bench/write/${c}/${seq}`).value(value);
-            },
-          });
+          const put = (phase: string) => async (seq: number) => {
+            await clients[seq % Math.min(c, MAX_CONNECTIONS)].put(`bench/${phase}/${c}/${seq}`).value(value);
+          };
+          await closedLoop({ concurrency: c, durationMs: sizes.warmupMs, op: put('warmup') });
+          const result = await closedLoop({ concurrency: c, durationMs: sizes.writeMs, op: put('write') });
           assertMostlySucceeded('put', result);
           return [
             [`write-${c}`, result.opsPerSecond],
@@ -308,16 +318,18 @@ async function measureStore(
       await step(
         `${serializable ? 'serializable' : 'linearizable'} get`,
         async () => {
+          const get = async (seq: number) => {
+            const got = await clients[seq % MAX_CONNECTIONS]
+              .get('bench/read')
+              .serializable(serializable)
+              .buffer();
+            if (got === null) throw new Error('bench/read missing');
+          };
+          await closedLoop({ concurrency: READ_CONCURRENCY, durationMs: sizes.warmupMs, op: get });
           const result = await closedLoop({
             concurrency: READ_CONCURRENCY,
             durationMs: sizes.readMs,
-            op: async (seq) => {
-              const got = await clients[seq % MAX_CONNECTIONS]
-                .get('bench/read')
-                .serializable(serializable)
-                .buffer();
-              if (got === null) throw new Error('bench/read missing');
-            },
+            op: get,
           });
           assertMostlySucceeded('get', result);
           return [[key, result.opsPerSecond]];
@@ -337,6 +349,18 @@ async function measureStore(
       'watch-p99',
       'watch-last',
     ]);
+    if (ctx.only === null || ctx.only.has('load')) {
+      // Fresh members for the load: RSS is compared on the same data, the loaded keys, and not
+      // on what the groups before left behind, which grows with each store's throughput there.
+      for (const c of clients) c.close();
+      await stopAllProcesses();
+      cluster = await startStoreCluster(first.kind, {
+        size: MEMBERS,
+        name: `bench-store-${first.kind}-load`,
+      });
+      clients = connect();
+      client = clients[0];
+    }
     await step(
       `load ${sizes.loadKeys} keys, count, RSS`,
       async () => {
