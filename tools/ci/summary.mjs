@@ -16,6 +16,10 @@ for (const file of files.sort()) {
   skipped += r.skipped;
   console.log(`  ${r.project.padEnd(24)} ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
   for (const suite of r.failedSuites) console.log(`    suite failed to run: ${suite}`);
+  for (const test of r.failedTests ?? []) {
+    console.log(`    failed: ${test.file} › ${test.name}`);
+    for (const line of test.message.split('\n')) console.log(`      ${line}`);
+  }
 }
 if (files.length === 0) console.log('  no test results were recorded');
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
