@@ -7,18 +7,16 @@ import {
   copyFileSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
-  rmSync,
   statSync,
   truncateSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EntryType, type Entry } from '@skyroad/raft';
 import { Wal, WAL_SEGMENT_BYTES, WalCorruptError, walExists } from '../src';
+import { useTempDir } from './support/temp-dir';
 import { dataEnd, writeAt } from './support/wal-files';
 
 const SEGMENT_BYTES = 256 * 1024;
@@ -35,12 +33,7 @@ const tmpFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.tm
 
 describe('WAL preallocation', () => {
   let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'wal-prealloc-'));
-  });
-  afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
+  useTempDir('wal-prealloc-', (path) => (dir = path));
 
   const open = (segmentBytes = SEGMENT_BYTES) => {
     const { wal, contents } = Wal.open(dir, { segmentBytes });

@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EntryType, type Entry } from '@skyroad/raft';
 import { MemberLog, readWalMetadata, Snapshotter, Wal, WalCorruptError } from '../src';
 import { prng } from './support/engine';
+import { useTempDir } from './support/temp-dir';
 import { dataEnd, writeAt } from './support/wal-files';
 
 const entry = (index: number, term = 1, size = 32): Entry => ({
@@ -15,12 +15,7 @@ const entry = (index: number, term = 1, size = 32): Entry => ({
 
 describe('WAL', () => {
   let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'wal-'));
-  });
-  afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
+  useTempDir('wal-', (path) => (dir = path));
 
   const reopen = (options = {}) => {
     const { wal, contents } = Wal.open(dir, options);
@@ -196,12 +191,7 @@ describe('WAL', () => {
 
 describe('Snapshotter', () => {
   let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'snap-'));
-  });
-  afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
+  useTempDir('snap-', (path) => (dir = path));
 
   const snapshot = (index: number) => ({
     metadata: {
@@ -230,12 +220,7 @@ describe('Snapshotter', () => {
 
 describe('MemberLog', () => {
   let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'member-log-'));
-  });
-  afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
+  useTempDir('member-log-', (path) => (dir = path));
 
   it('reopens as the newest snapshot plus the WAL entries after it', async () => {
     const log = MemberLog.open(dir, { segmentBytes: 2048 });
