@@ -146,6 +146,11 @@ export class StoreEngine {
     return this.backend.writable();
   }
 
+  /** True while defragment() or restoreSnapshot() replaces the backend file (see writable()). */
+  get busy(): boolean {
+    return this.backend.busy;
+  }
+
   /**
    * Copy-compacts the backend file. Entries cannot be applied meanwhile (the applier throws
    * BackendBusyError, changing nothing): the apply loop awaits writable() first.

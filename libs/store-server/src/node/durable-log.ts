@@ -10,6 +10,11 @@ export interface DurableLog {
    */
   save(hardState: HardState | undefined, entries: Entry[], sync: boolean): Promise<void>;
   /**
+   * Keeps a hard state that moved only the commit index (nothing to fsync, as in etcd) for the
+   * next save; the synchronous form of `save(hardState, [], false)`.
+   */
+  holdHardState(hardState: HardState): void;
+  /**
    * Once the backend is durable up to the snapshot's index, keeps the snapshot's metadata (not
    * its data: the backend is the state) and marks the log so replay may start after it.
    */

@@ -51,12 +51,16 @@ export class EngineRaftLog implements DurableLog {
 
   save(hardState: HardState | undefined, entries: Entry[], sync: boolean): Promise<void> {
     if (!sync && entries.length === 0) {
-      this.heldHardState = hardState ?? this.heldHardState;
+      if (hardState) this.holdHardState(hardState);
       return Promise.resolve();
     }
     const state = hardState ?? this.heldHardState;
     this.heldHardState = undefined;
     return this.wal.save(state, entries);
+  }
+
+  holdHardState(hardState: HardState): void {
+    this.heldHardState = hardState;
   }
 
   async saveSnapshot(snapshot: Snapshot): Promise<void> {

@@ -9,6 +9,7 @@ import {
   type ConfChange,
   type ConfState,
   type Entry,
+  type HardState,
   type Message,
   type ReadState,
   type Ready,
@@ -42,6 +43,10 @@ export interface RaftNodeOptions {
 export interface ApplyTarget {
   /** Committed entries in log order (none already applied); resolves once they are applied. */
   applyEntries(entries: Entry[]): Promise<void>;
+  /** False while entries cannot be applied without waiting (the backend file is being replaced). */
+  readonly canApplyNow: boolean;
+  /** applyEntries, done before it returns; only while canApplyNow. */
+  applyEntriesNow(entries: Entry[]): void;
   /**
    * Replaces the whole state with a snapshot the leader sent; resolves once the new state is
    * durable (the snapshot record saved after it lets the log go of what it covers).
@@ -221,34 +226,85 @@ export class RaftNode {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      void this.drain();
+      this.drain();
     });
   }
 
   /**
-   * Works through Readies one at a time. Restoring or taking a snapshot is asynchronous;
-   * meanwhile no other Ready is taken (Raft keeps ticking and queues its work).
+   * Works through Readies one at a time. A Ready that waits for nothing (no entries to write,
+   * nothing to fsync: a commit index to apply, heartbeats, read states) is handled before this
+   * returns; the first one that must wait for the disk, and a snapshot, continue in drainAsync.
+   * Meanwhile no other Ready is taken (Raft keeps ticking and queues its work).
    */
-  private async drain(): Promise<void> {
+  private drain(): void {
     if (this.draining) return;
     this.draining = true;
     try {
       while (!this.stopped && this.raw.hasReady()) {
         const rd = this.raw.ready();
-        await this.handle(rd);
+        if (!this.handleWithoutWaiting(rd)) {
+          void this.drainAsync(rd);
+          return;
+        }
         this.raw.advance(rd);
-        await this.maybeSnapshot();
+        if (this.snapshotDue()) {
+          void this.drainAsync(undefined);
+          return;
+        }
       }
     } catch (error) {
-      this.options.logger.fatal({ err: error }, 'raft loop failed; stopping');
-      this.stop();
-      this.target.fatal(error as Error);
-    } finally {
-      this.draining = false;
+      this.loopFailed(error);
     }
+    this.draining = false;
   }
 
-  private async handle(rd: Ready): Promise<void> {
+  /** Finishes `rd` (or a due snapshot) asynchronously, then goes back to drain(). */
+  private async drainAsync(rd: Ready | undefined): Promise<void> {
+    try {
+      if (rd) {
+        await this.handle(rd);
+        this.raw.advance(rd);
+      }
+      await this.maybeSnapshot();
+    } catch (error) {
+      this.loopFailed(error);
+      this.draining = false;
+      return;
+    }
+    this.draining = false;
+    this.drain();
+  }
+
+  private loopFailed(error: unknown): void {
+    this.options.logger.fatal({ err: error }, 'raft loop failed; stopping');
+    this.stop();
+    this.target.fatal(error as Error);
+  }
+
+  /**
+   * handle() for a Ready with nothing to write and nothing to fsync, in the same order, done
+   * before it returns (no promise per Ready: most of a follower's Readies are these). False,
+   * having done nothing, for any other Ready.
+   */
+  private handleWithoutWaiting(rd: Ready): boolean {
+    if (rd.snapshot || rd.entries.length > 0 || rd.mustSync || !this.target.canApplyNow) return false;
+    this.noteSoftState(rd);
+    this.sendMessages(rd.messages);
+    // Every committed entry is on disk already (this Ready writes none); membership changes
+    // still wait for the hard state, as in handle().
+    this.applyFreshNow(durableCommittedPrefix(rd));
+    if (rd.hardState) {
+      this.options.log.holdHardState(rd.hardState);
+      this.noteHardState(rd.hardState);
+    }
+    this.sendMessages(rd.messagesAfterPersist);
+    this.applyFreshNow(rd.committedEntries);
+    this.options.metrics.proposalsApplied.set(this.applied);
+    if (rd.readStates.length > 0) this.target.readStates(rd.readStates);
+    return true;
+  }
+
+  private noteSoftState(rd: Ready): void {
     if (rd.softState) {
       const changed = rd.softState.lead !== this.lead;
       this.lead = rd.softState.lead;
@@ -261,6 +317,16 @@ export class RaftNode {
       this.options.metrics.isLeader.set(this.isLeader ? 1 : 0);
       this.target.leaderChanged(this.lead, this.isLeader);
     }
+  }
+
+  private noteHardState(hardState: HardState): void {
+    this.currentTerm = hardState.term;
+    this.storage.setHardState(hardState);
+    this.options.metrics.proposalsCommitted.set(hardState.commit);
+  }
+
+  private async handle(rd: Ready): Promise<void> {
+    this.noteSoftState(rd);
     // `messages` (a leader's appends and heartbeats, forwarded requests) do not depend on this
     // node's disk, so they go out while it writes. They leave first, as etcd sends them: a
     // commit waits for a follower's fsync and round trip, which is longer than the leader's own
@@ -289,11 +355,7 @@ export class RaftNode {
       this.confState = rd.snapshot.metadata.confState;
     }
     this.storage.append(rd.entries);
-    if (rd.hardState) {
-      this.currentTerm = rd.hardState.term;
-      this.storage.setHardState(rd.hardState);
-      this.options.metrics.proposalsCommitted.set(rd.hardState.commit);
-    }
+    if (rd.hardState) this.noteHardState(rd.hardState);
     // Votes and acknowledgements promise that the writes above are on disk.
     this.sendMessages(rd.messagesAfterPersist);
     await this.applyFresh(rd.committedEntries);
@@ -303,10 +365,23 @@ export class RaftNode {
 
   /** Applies the entries not applied yet (after a restart some are, see the constructor). */
   private async applyFresh(entries: Entry[]): Promise<void> {
-    const fresh = entries.filter((e) => e.index > this.applied);
+    const fresh = this.notApplied(entries);
     if (fresh.length === 0) return;
     await this.target.applyEntries(fresh);
     this.applied = fresh[fresh.length - 1].index;
+  }
+
+  /** applyFresh, done before it returns (the caller checked canApplyNow). */
+  private applyFreshNow(entries: Entry[]): void {
+    const fresh = this.notApplied(entries);
+    if (fresh.length === 0) return;
+    this.target.applyEntriesNow(fresh);
+    this.applied = fresh[fresh.length - 1].index;
+  }
+
+  private notApplied(entries: Entry[]): Entry[] {
+    if (entries.length === 0 || entries[0].index > this.applied) return entries;
+    return entries.filter((e) => e.index > this.applied);
   }
 
   /** Writes the Ready's entries and hard state (fsynced when it must be); starts at once. */
@@ -350,8 +425,12 @@ export class RaftNode {
    * to the index before the record is saved (saveSnapshot), so a restart starts from the
    * backend and replays the log after the index. Nothing here copies or reads the database.
    */
+  private snapshotDue(): boolean {
+    return this.applied - this.snapshotIndex >= this.options.snapshotCount;
+  }
+
   private async maybeSnapshot(): Promise<void> {
-    if (this.applied - this.snapshotIndex < this.options.snapshotCount) return;
+    if (!this.snapshotDue()) return;
     const index = this.applied;
     const snapshot = this.storage.createSnapshot(index, this.confState, new Uint8Array(0));
     await this.options.log.saveSnapshot(snapshot);

@@ -244,28 +244,34 @@ export class Member implements ApplyTarget {
   // ---- ApplyTarget ----
 
   async applyEntries(entries: Entry[]): Promise<void> {
-    let batch: Entry[] = [];
-    const flush = async () => {
-      if (batch.length === 0) return;
-      // A defragment or snapshot restore swaps the backend file; applying meanwhile would be
-      // refused (BackendBusyError) and stop the member, so the loop waits for it instead.
-      await this.engine.writable();
-      const results = this.engine.applier.applyEntries(batch);
-      for (const r of results) if (r?.requestId) this.waits.trigger(r.requestId, r);
-      batch = [];
-    };
-    for (const entry of entries) {
-      if (entry.type === EntryType.ConfChange) {
-        await flush();
-        await this.engine.writable();
-        this.applyConfChange(entry);
-      } else {
-        batch.push(entry);
-      }
+    // A defragment or snapshot restore swaps the backend file; applying meanwhile would be
+    // refused (BackendBusyError) and stop the member, so the loop waits for it instead.
+    while (!this.canApplyNow) await this.engine.writable();
+    this.applyEntriesNow(entries);
+  }
+
+  get canApplyNow(): boolean {
+    return !this.engine.busy;
+  }
+
+  applyEntriesNow(entries: Entry[]): void {
+    let batchStart = 0;
+    for (let i = 0; i < entries.length; i++) {
+      if (entries[i].type !== EntryType.ConfChange) continue;
+      this.applyBatch(entries.slice(batchStart, i));
+      this.applyConfChange(entries[i]);
+      batchStart = i + 1;
     }
-    await flush();
+    this.applyBatch(batchStart === 0 ? entries : entries.slice(batchStart));
     this.reads.onApplied();
     this.options.metrics.proposalsPending.set(this.waits.size);
+  }
+
+  /** Applies entries that hold no membership change and answers the proposals among them. */
+  private applyBatch(batch: Entry[]): void {
+    if (batch.length === 0) return;
+    const results = this.engine.applier.applyEntries(batch);
+    for (const r of results) if (r?.requestId) this.waits.trigger(r.requestId, r);
   }
 
   /**
