@@ -267,9 +267,7 @@ export class RaftNode {
       }
       await this.maybeSnapshot();
     } catch (error) {
-      this.loopFailed(error);
-      this.draining = false;
-      return;
+      this.loopFailed(error); // stops the node: the drain() below then takes nothing
     }
     this.draining = false;
     this.drain();
@@ -420,15 +418,15 @@ export class RaftNode {
     }
   }
 
+  private snapshotDue(): boolean {
+    return this.applied - this.snapshotIndex >= this.options.snapshotCount;
+  }
+
   /**
    * The log's snapshot is metadata only (etcd's design): the backend is the state, synced up
    * to the index before the record is saved (saveSnapshot), so a restart starts from the
    * backend and replays the log after the index. Nothing here copies or reads the database.
    */
-  private snapshotDue(): boolean {
-    return this.applied - this.snapshotIndex >= this.options.snapshotCount;
-  }
-
   private async maybeSnapshot(): Promise<void> {
     if (!this.snapshotDue()) return;
     const index = this.applied;
