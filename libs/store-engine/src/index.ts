@@ -54,6 +54,7 @@ export {
   type WalContents,
 } from './wal/wal';
 export type { WalSnapshotMark } from './wal/record';
+export { FsyncMode, INLINE_FSYNC_SLOW_MS, POOLED_FSYNC_FAST_MS, type FsyncPlacement } from './wal/fsync-mode';
 export { segmentFileName, parseSegmentName } from './wal/segment-name';
 export { Snapshotter, MAX_SNAPSHOT_FILES } from './snapshot/snapshotter';
 export { MemberLog, type MemberLogContents } from './wal/member-log';

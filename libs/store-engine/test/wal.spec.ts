@@ -37,8 +37,17 @@ describe('WAL', () => {
     await again.close();
   });
 
-  it('commits concurrent saves as a group, acknowledging each after the shared fsync', async () => {
+  it('syncs on the event loop by default: a save is on disk before save() returns', async () => {
     const { wal } = Wal.open(dir);
+    const saved = wal.save({ term: 1, vote: 1, commit: 0 }, [entry(1)]);
+    expect(wal.stats()).toEqual({ saves: 1, syncs: 1 });
+    await saved;
+    await wal.close();
+    expect(reopen().indexes).toEqual([1]);
+  });
+
+  it('with syncs on the thread pool, commits concurrent saves as a group, acknowledging each after the shared fsync', async () => {
+    const { wal } = Wal.open(dir, { fsync: 'pool' });
     const saves = Array.from({ length: 200 }, (_, i) => wal.save(undefined, [entry(i + 1)]));
     await Promise.all(saves);
     const stats = wal.stats();

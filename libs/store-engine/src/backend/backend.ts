@@ -101,6 +101,8 @@ export class Backend {
   private envOpen = false;
   private dirty = false;
   private snapshotSeq = 0;
+  /** The open environment's page size, once sizeBytes() has read it. */
+  private pageSize: number | undefined;
   private readonly syncTimer: NodeJS.Timeout;
 
   private constructor(
@@ -159,9 +161,11 @@ export class Backend {
   /** Bytes of the data file in use (pages up to the last one written), what the quota counts. */
   sizeBytes(): number {
     // The quota check asks on every write. lmdb-js's getStats() also walks the free list
-    // (~25 µs and growing with the file); the environment's info and stat hold what we need.
+    // (~25 µs and growing with the file); the environment's info holds what we need, and the
+    // page size (its stat, as costly again) is read once per environment.
     const native = (this.env as unknown as { env: LmdbNativeEnv }).env;
-    return native.stat().pageSize * (native.info().lastPageNumber + 1);
+    this.pageSize ??= native.stat().pageSize;
+    return this.pageSize * (native.info().lastPageNumber + 1);
   }
 
   /** Size of the data file on disk. */
@@ -262,6 +266,7 @@ export class Backend {
   }
 
   private openEnv(): void {
+    this.pageSize = undefined;
     const path = join(this.dir, DATA_FILE);
     this.env = open({
       path,

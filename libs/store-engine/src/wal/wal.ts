@@ -5,8 +5,9 @@
  * into them, and the next one is prepared in the background (segment-file.ts,
  * segment-pipeline.ts), so an fdatasync has only data to write. `save()` is the only write path
  * and resolves only after the bytes are fsynced; a save to an idle log starts its write and
- * sync at once, and saves made while a sync is in flight are written and synced together after
- * it (group commit), in call order. At open, a record cut short at the end of the last segment
+ * sync at once. On a fast disk the sync runs before save() returns (fsync-mode.ts); on a slow
+ * one it runs on the thread pool, and saves made while it is in flight are written and synced
+ * together after it (group commit), in call order. At open, a record cut short at the end of the last segment
  * (a crash during a write) is dropped (zeroed) and writing goes on from there; any other bad
  * record is refused with the file and offset, because silently dropping acknowledged entries
  * would break Raft's promises.
@@ -35,6 +36,7 @@ import {
   type WalRecord,
   type WalSnapshotMark,
 } from './record';
+import { FsyncMode, type FsyncPlacement } from './fsync-mode';
 import { installSegment, zeroFillSync } from './segment-file';
 import { parseSegmentName, segmentFileName, type SegmentName } from './segment-name';
 import { SegmentPipeline } from './segment-pipeline';
@@ -59,6 +61,8 @@ export interface WalOptions {
   metadata?: Uint8Array;
   /** Entries at or below this index (the loaded snapshot's) are not returned by open(). */
   fromIndex?: number;
+  /** Where fdatasync runs (fsync-mode.ts); `auto` by default. */
+  fsync?: FsyncPlacement;
 }
 
 type PendingWrite = { kind: 'bytes'; bytes: Buffer } | { kind: 'cut'; name: string; header: Buffer };
@@ -87,6 +91,7 @@ export class Wal {
   /** Sequence number of the newest segment, created or queued. */
   private lastSeq: number;
   private readonly pipeline: SegmentPipeline;
+  private readonly fsyncMode: FsyncMode;
 
   private constructor(
     readonly dir: string,
@@ -104,6 +109,7 @@ export class Wal {
     this.fileOffset = tail.size;
     this.lastSeq = segments[segments.length - 1].seq;
     this.pipeline = new SegmentPipeline(dir, this.segmentBytes);
+    this.fsyncMode = new FsyncMode(options.fsync);
     this.allocateCurrentSegment();
   }
 
@@ -267,9 +273,8 @@ export class Wal {
             await this.startSegment(item.name, item.header);
           }
         }
-        await new Promise<void>((resolve, reject) =>
-          fdatasync(this.fd, (err) => (err ? reject(err) : resolve())),
-        );
+        const pooled = this.sync();
+        if (pooled) await pooled;
         this.counters.syncs++;
         for (const w of waiters) w.resolve();
       } catch (error) {
@@ -280,6 +285,26 @@ export class Wal {
       }
     }
     this.flushing = false;
+  }
+
+  /**
+   * fdatasync of the current segment: done before it returns when syncs run inline (then
+   * undefined), otherwise on the thread pool (fsync-mode.ts).
+   */
+  private sync(): Promise<void> | undefined {
+    const started = performance.now();
+    if (this.fsyncMode.inline) {
+      fdatasyncSync(this.fd);
+      this.fsyncMode.observe(performance.now() - started);
+      return undefined;
+    }
+    return new Promise<void>((resolve, reject) =>
+      fdatasync(this.fd, (err) => {
+        if (err) return reject(err);
+        this.fsyncMode.observe(performance.now() - started);
+        resolve();
+      }),
+    );
   }
 }
 
