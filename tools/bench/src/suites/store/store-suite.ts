@@ -203,9 +203,8 @@ export const storeSuite: Suite = {
     const sizes = { ...(ctx.quick ? QUICK : FULL) };
     if (!ctx.checkPerf) sizes.checkPerf = null;
     const notes: string[] = [];
-    const results = new Map<StoreKind, Measured>();
+    const subjects: StoreUnderTest[] = [];
     const failures = new Map<StoreKind, string>();
-    const labels = new Map<StoreKind, string>();
     for (const kind of ['etcd', 'skyroad-store'] as const) {
       if (!ctx.stores.includes(kind)) {
         notes.push(`${kind}: not run (--stores ${ctx.stores.join(',')}).`);
@@ -216,25 +215,23 @@ export const storeSuite: Suite = {
         notes.push(`${kind}: not available (${missing}).`);
         continue;
       }
-      try {
-        const cluster = await startStoreCluster(kind, { size: MEMBERS, name: `bench-store-${kind}` });
-        labels.set(kind, cluster.label);
-        results.set(kind, await measureStore(cluster, sizes, ctx, kind === 'etcd'));
-      } catch (error) {
-        if (kind === 'etcd') throw error;
-        failures.set(kind, firstAndLastLine(error));
-        notes.push(`skyroad-store: could not be measured (${firstAndLastLine(error)}).`);
-      } finally {
-        await stopAllProcesses();
-      }
+      subjects.push(new StoreUnderTest(kind, ctx));
     }
-    const etcdName = labels.get('etcd') ?? `etcd x${MEMBERS}`;
-    const skyName = labels.get('skyroad-store') ?? `skyroad-store x${MEMBERS}`;
+    try {
+      await measureSideBySide(subjects, sizes, ctx, failures);
+    } finally {
+      for (const subject of subjects) subject.disconnect();
+      await stopAllProcesses();
+    }
+    for (const [kind, reason] of failures) notes.push(`${kind}: could not be measured (${reason}).`);
+    const byKind = new Map(subjects.map((s) => [s.kind, s]));
+    const etcdName = byKind.get('etcd')?.label ?? `etcd x${MEMBERS}`;
+    const skyName = byKind.get('skyroad-store')?.label ?? `skyroad-store x${MEMBERS}`;
     const side = (kind: StoreKind, name: string, key: string): Side => {
-      const measured = results.get(kind);
-      if (!measured)
+      const subject = byKind.get(kind);
+      if (!subject || failures.has(kind))
         return unavailable(name, failures.has(kind) ? `${kind} failed` : `${kind} not available`);
-      const m = measured.get(key);
+      const m = subject.measured.get(key);
       if (!m) return unavailable(name, 'not measured');
       return m.value === null ? unavailable(name, m.note ?? 'failed') : { name, value: m.value };
     };
@@ -253,6 +250,7 @@ export const storeSuite: Suite = {
       );
     notes.push(
       `Both clusters: ${MEMBERS} members on loopback, default heartbeat/election (100/1000 ms), durable writes (fsync before acknowledging). Clients: the etcd3 npm client from this process, requests spread over up to ${MAX_CONNECTIONS} connections.`,
+      `Both clusters run side by side and each measurement runs on one right after the other (etcd first, then skyroad-store, the order swapped from one measurement to the next), so a machine that speeds up or slows down during the run moves both sides of a row alike.`,
       `Writes: ${sizes.warmupMs} ms unmeasured then ${sizes.writeMs} ms per concurrency level, a new key per put. Reads: ${sizes.warmupMs} ms unmeasured then ${sizes.readMs} ms on one key. Watch: ${sizes.watchers} watchers on one prefix over ${WATCH_CLIENTS} clients, ${sizes.watchRounds} puts; latency from just before the put to each watcher's event. Load, count, RSS and re-election: on a fresh cluster of each store, so both hold the same data.`,
       sizes.checkPerf
         ? `etcdctl check perf --load=${sizes.checkPerf} (the real etcdctl) against each cluster.`
@@ -262,150 +260,208 @@ export const storeSuite: Suite = {
   },
 };
 
+/** One store's cluster, its clients and what was measured on it. */
+class StoreUnderTest {
+  readonly measured: Measured = new Map();
+  cluster: StoreCluster | undefined;
+  clients: Etcd3[] = [];
+
+  constructor(
+    readonly kind: StoreKind,
+    private readonly ctx: SuiteContext,
+  ) {}
+
+  get label(): string | undefined {
+    return this.cluster?.label;
+  }
+
+  /** etcd is the reference: a failure there ends the suite; skyroad-store's is recorded. */
+  get strict(): boolean {
+    return this.kind === 'etcd';
+  }
+
+  /** Starts a fresh cluster (stopping the one before, if any) and connects the clients. */
+  async start(name: string): Promise<void> {
+    this.disconnect();
+    for (const member of this.cluster?.members ?? []) await member.process.stop();
+    this.cluster = await startStoreCluster(this.kind, { size: MEMBERS, name: `${name}-${this.kind}` });
+    const endpoints = this.cluster.endpoints;
+    this.clients = Array.from({ length: MAX_CONNECTIONS }, () => new Etcd3({ hosts: endpoints }));
+  }
+
+  disconnect(): void {
+    for (const client of this.clients.splice(0)) client.close();
+  }
+
+  /** Runs one measurement and records its figures, or (skyroad-store) why there are none. */
+  async measure(step: Step): Promise<void> {
+    this.ctx.log(`store ${this.label}: ${step.what}`);
+    try {
+      for (const [key, value] of await step.run(this)) this.measured.set(key, { value });
+    } catch (error) {
+      if (this.strict) throw error;
+      const note = String(error).split('\n')[0].slice(0, 160);
+      for (const key of step.keys) this.measured.set(key, { value: null, note });
+    }
+  }
+}
+
+interface Step {
+  readonly what: string;
+  /** The metric keys it fills (the first names its group for --only). */
+  readonly keys: string[];
+  /** Runs on fresh clusters (started for it, for both stores). */
+  readonly fresh?: boolean;
+  run(subject: StoreUnderTest): Promise<Array<[string, number | null]>>;
+}
+
 /**
- * Runs every measurement on one cluster. On etcd (the reference) a failure ends the suite;
- * on skyroad-store a failed measurement is recorded with its reason and the rest go on.
+ * Runs each measurement on every store before the next one starts, etcd first on even
+ * measurements and last on odd ones: on a shared machine whose speed drifts over minutes, the
+ * two sides of a row are then taken under the same conditions. A store that cannot start (or
+ * a skyroad-store cluster that dies) is recorded in `failures` and left out from then on.
  */
-async function measureStore(
-  first: StoreCluster,
+async function measureSideBySide(
+  subjects: StoreUnderTest[],
   sizes: Sizes,
   ctx: SuiteContext,
-  strict: boolean,
-): Promise<Measured> {
-  const measured: Measured = new Map();
-  let cluster = first;
-  const connect = () =>
-    Array.from({ length: MAX_CONNECTIONS }, () => new Etcd3({ hosts: cluster.endpoints }));
-  let clients = connect();
-  let client = clients[0];
-  const step = async (what: string, fn: () => Promise<Array<[string, number | null]>>, keys: string[]) => {
-    if (ctx.only !== null && !ctx.only.has(groupOf(keys[0]))) return;
-    ctx.log(`store ${cluster.label}: ${what}`);
-    try {
-      for (const [key, value] of await fn()) measured.set(key, { value });
-    } catch (error) {
-      if (strict) throw error;
-      const note = String(error).split('\n')[0].slice(0, 160);
-      for (const key of keys) measured.set(key, { value: null, note });
+  failures: Map<StoreKind, string>,
+): Promise<void> {
+  const live = () => subjects.filter((s) => !failures.has(s.kind));
+  const start = async (name: string) => {
+    for (const subject of live()) {
+      try {
+        await subject.start(name);
+      } catch (error) {
+        if (subject.strict) throw error;
+        failures.set(subject.kind, firstAndLastLine(error));
+      }
     }
   };
-  const value = Buffer.alloc(VALUE_BYTES, 'x');
-  try {
-    for (const c of WRITE_CONCURRENCIES) {
-      await step(
-        `put, ${c} clients`,
-        async () => {
-          const put = (phase: string) => async (seq: number) => {
-            await clients[seq % Math.min(c, MAX_CONNECTIONS)].put(`bench/${phase}/${c}/${seq}`).value(value);
-          };
-          await closedLoop({ concurrency: c, durationMs: sizes.warmupMs, op: put('warmup') });
-          const result = await closedLoop({ concurrency: c, durationMs: sizes.writeMs, op: put('write') });
-          assertMostlySucceeded('put', result);
-          return [
-            [`write-${c}`, result.opsPerSecond],
-            [`write-${c}-p50`, result.latency.p50],
-            [`write-${c}-p99`, result.latency.p99],
-          ];
-        },
-        [`write-${c}`, `write-${c}-p50`, `write-${c}-p99`],
-      );
-    }
-    await client.put('bench/read').value(value);
-    for (const [key, serializable] of [
-      ['read-lin', false],
-      ['read-ser', true],
-    ] as const) {
-      await step(
-        `${serializable ? 'serializable' : 'linearizable'} get`,
-        async () => {
-          const get = async (seq: number) => {
-            const got = await clients[seq % MAX_CONNECTIONS]
-              .get('bench/read')
-              .serializable(serializable)
-              .buffer();
-            if (got === null) throw new Error('bench/read missing');
-          };
-          await closedLoop({ concurrency: READ_CONCURRENCY, durationMs: sizes.warmupMs, op: get });
-          const result = await closedLoop({
-            concurrency: READ_CONCURRENCY,
-            durationMs: sizes.readMs,
-            op: get,
-          });
-          assertMostlySucceeded('get', result);
-          return [[key, result.opsPerSecond]];
-        },
-        [key],
-      );
-    }
-    if (sizes.checkPerf) {
-      const load = sizes.checkPerf;
-      await step(`etcdctl check perf --load=${load}`, () => checkPerf(cluster.endpoints, load), [
-        'perf-throughput',
-        'perf-slowest',
-        'perf-pass',
-      ]);
-    }
-    await step(`watch fan-out to ${sizes.watchers}`, () => watchFanOut(cluster, sizes), [
-      'watch-p99',
-      'watch-last',
-    ]);
-    if (ctx.only === null || ctx.only.has('load')) {
-      // Fresh members for the load: RSS is compared on the same data, the loaded keys, and not
-      // on what the groups before left behind, which grows with each store's throughput there.
-      for (const c of clients) c.close();
-      await stopAllProcesses();
-      cluster = await startStoreCluster(first.kind, {
-        size: MEMBERS,
-        name: `bench-store-${first.kind}-load`,
-      });
-      clients = connect();
-      client = clients[0];
-    }
-    await step(
-      `load ${sizes.loadKeys} keys, count, RSS`,
-      async () => {
-        const started = nowMs();
-        let next = 0;
-        await Promise.all(
-          Array.from({ length: LOAD_CONCURRENCY }, async (_, w) => {
-            for (;;) {
-              const from = next;
-              if (from >= sizes.loadKeys) return;
-              next += LOAD_TXN_OPS;
-              const success = [];
-              for (let k = from; k < Math.min(sizes.loadKeys, from + LOAD_TXN_OPS); k++)
-                success.push({
-                  request_put: { key: Buffer.from(`bench/load/${String(k).padStart(8, '0')}`), value },
-                });
-              await clients[w % MAX_CONNECTIONS].kv.txn({ compare: [], success, failure: [] });
-            }
-          }),
-        );
-        const rate = (sizes.loadKeys / (nowMs() - started)) * 1000;
-        const times: number[] = [];
-        for (let i = 0; i < 3; i++) {
-          const t0 = nowMs();
-          const n = await client.getAll().prefix('bench/load/').count();
-          times.push(nowMs() - t0);
-          if (n !== sizes.loadKeys) throw new Error(`count says ${n}, loaded ${sizes.loadKeys}`);
-        }
-        const out: Array<[string, number | null]> = [
-          ['load-rate', rate],
-          ['count', median(times)],
-        ];
-        cluster.members.forEach((m, i) => {
-          const rss = rssBytes(m);
-          out.push([`rss-${i + 1}`, rss === null ? null : rss / 2 ** 20]);
-        });
-        return out;
-      },
-      ['load-rate', 'count', ...cluster.members.map((_, i) => `rss-${i + 1}`)],
-    );
-    await step('leader re-election', async () => [['election', await reelection(cluster)]], ['election']);
-  } finally {
-    for (const c of clients) c.close();
+  await start('bench-store');
+  const steps = storeSteps(sizes).filter((step) => ctx.only === null || ctx.only.has(groupOf(step.keys[0])));
+  for (const [i, step] of steps.entries()) {
+    if (step.fresh) await start('bench-store-load');
+    const order = i % 2 === 0 ? live() : live().reverse();
+    for (const subject of order) await subject.measure(step);
   }
-  return measured;
+}
+
+/** The measurements, in the order they run. */
+function storeSteps(sizes: Sizes): Step[] {
+  const value = Buffer.alloc(VALUE_BYTES, 'x');
+  const steps: Step[] = WRITE_CONCURRENCIES.map((c) => ({
+    what: `put, ${c} clients`,
+    keys: [`write-${c}`, `write-${c}-p50`, `write-${c}-p99`],
+    async run({ clients }) {
+      const put = (phase: string) => async (seq: number) => {
+        await clients[seq % Math.min(c, MAX_CONNECTIONS)].put(`bench/${phase}/${c}/${seq}`).value(value);
+      };
+      await closedLoop({ concurrency: c, durationMs: sizes.warmupMs, op: put('warmup') });
+      const result = await closedLoop({ concurrency: c, durationMs: sizes.writeMs, op: put('write') });
+      assertMostlySucceeded('put', result);
+      return [
+        [`write-${c}`, result.opsPerSecond],
+        [`write-${c}-p50`, result.latency.p50],
+        [`write-${c}-p99`, result.latency.p99],
+      ];
+    },
+  }));
+  for (const [key, serializable] of [
+    ['read-lin', false],
+    ['read-ser', true],
+  ] as const) {
+    steps.push({
+      what: `${serializable ? 'serializable' : 'linearizable'} get`,
+      keys: [key],
+      async run({ clients }) {
+        await clients[0].put('bench/read').value(value);
+        const get = async (seq: number) => {
+          const got = await clients[seq % MAX_CONNECTIONS]
+            .get('bench/read')
+            .serializable(serializable)
+            .buffer();
+          if (got === null) throw new Error('bench/read missing');
+        };
+        await closedLoop({ concurrency: READ_CONCURRENCY, durationMs: sizes.warmupMs, op: get });
+        const result = await closedLoop({ concurrency: READ_CONCURRENCY, durationMs: sizes.readMs, op: get });
+        assertMostlySucceeded('get', result);
+        return [[key, result.opsPerSecond]];
+      },
+    });
+  }
+  if (sizes.checkPerf) {
+    const load = sizes.checkPerf;
+    steps.push({
+      what: `etcdctl check perf --load=${load}`,
+      keys: ['perf-throughput', 'perf-slowest', 'perf-pass'],
+      run: ({ cluster }) => checkPerf(cluster!.endpoints, load),
+    });
+  }
+  steps.push(
+    {
+      what: `watch fan-out to ${sizes.watchers}`,
+      keys: ['watch-p99', 'watch-last'],
+      run: ({ cluster }) => watchFanOut(cluster!, sizes),
+    },
+    {
+      // Fresh members: RSS is compared on the same data, the loaded keys, and not on what the
+      // measurements before left behind, which grows with each store's throughput there.
+      what: `load ${sizes.loadKeys} keys, count, RSS`,
+      keys: ['load-rate', 'count', ...Array.from({ length: MEMBERS }, (_, i) => `rss-${i + 1}`)],
+      fresh: true,
+      run: ({ cluster, clients }) => loadCountRss(cluster!, clients, sizes, value),
+    },
+    {
+      what: 'leader re-election',
+      keys: ['election'],
+      run: async ({ cluster }) => [['election', await reelection(cluster!)]],
+    },
+  );
+  return steps;
+}
+
+/** Loads `sizes.loadKeys` keys in transactions, then times a count and reads each member's RSS. */
+async function loadCountRss(
+  cluster: StoreCluster,
+  clients: Etcd3[],
+  sizes: Sizes,
+  value: Buffer,
+): Promise<Array<[string, number | null]>> {
+  const started = nowMs();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: LOAD_CONCURRENCY }, async (_, w) => {
+      for (;;) {
+        const from = next;
+        if (from >= sizes.loadKeys) return;
+        next += LOAD_TXN_OPS;
+        const success = [];
+        for (let k = from; k < Math.min(sizes.loadKeys, from + LOAD_TXN_OPS); k++)
+          success.push({
+            request_put: { key: Buffer.from(`bench/load/${String(k).padStart(8, '0')}`), value },
+          });
+        await clients[w % MAX_CONNECTIONS].kv.txn({ compare: [], success, failure: [] });
+      }
+    }),
+  );
+  const rate = (sizes.loadKeys / (nowMs() - started)) * 1000;
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = nowMs();
+    const n = await clients[0].getAll().prefix('bench/load/').count();
+    times.push(nowMs() - t0);
+    if (n !== sizes.loadKeys) throw new Error(`count says ${n}, loaded ${sizes.loadKeys}`);
+  }
+  const out: Array<[string, number | null]> = [
+    ['load-rate', rate],
+    ['count', median(times)],
+  ];
+  cluster.members.forEach((m, i) => {
+    const rss = rssBytes(m);
+    out.push([`rss-${i + 1}`, rss === null ? null : rss / 2 ** 20]);
+  });
+  return out;
 }
 
 async function watchFanOut(cluster: StoreCluster, sizes: Sizes): Promise<Array<[string, number]>> {

@@ -1,0 +1,57 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SuiteResult } from '../src/result';
+import { expectTable, runBench } from './run-bench';
+
+describe('bench store --quick on real etcd and real skyroad-store', () => {
+  it('takes each measurement on both clusters one right after the other, alternating which goes first', async () => {
+    const run = await runBench(
+      ['store', '--quick', '--no-check-perf', '--only', 'write,read,election'],
+      {},
+      240_000,
+    );
+    expect(run.stderr).not.toContain('bench failed');
+    expect(run.code).toBe(0);
+    // A partial run is written next to the others, not copied to latest/.
+    const files = readdirSync(run.out).filter((f) => /^store-.*\.json$/.test(f));
+    expect(files).toHaveLength(1);
+    const result = JSON.parse(readFileSync(join(run.out, files[0]), 'utf8')) as SuiteResult;
+    expectTable(run.stdout, result);
+    expect(result.rows.map((r) => r.metric)).toEqual([
+      'put 256 B, 1 clients',
+      'put latency p50, 1 clients',
+      'put latency p99, 1 clients',
+      'put 256 B, 64 clients',
+      'put latency p50, 64 clients',
+      'put latency p99, 64 clients',
+      'put 256 B, 500 clients',
+      'put latency p50, 500 clients',
+      'put latency p99, 500 clients',
+      'linearizable get, 64 clients',
+      'serializable get, 64 clients',
+      'leader re-election after SIGKILL of the leader',
+    ]);
+    for (const r of result.rows) {
+      expect(r.competitor.value).toBeGreaterThan(0);
+      expect(r.skyroad.value).toBeGreaterThan(0);
+      expect(r.ratio).toBeGreaterThan(0);
+    }
+    // The order the measurements ran in, from the progress lines: etcd first, then
+    // skyroad-store first, and so on, each measurement on both before the next starts.
+    const ran = run.stderr
+      .split('\n')
+      .map((line) => /^\[bench store\] store (etcd|skyroad-store)\b[^:]*: (.*)$/.exec(line))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => `${m[1]}: ${m[2]}`);
+    const pair = (first: string, second: string, what: string) => [`${first}: ${what}`, `${second}: ${what}`];
+    expect(ran).toEqual([
+      ...pair('etcd', 'skyroad-store', 'put, 1 clients'),
+      ...pair('skyroad-store', 'etcd', 'put, 64 clients'),
+      ...pair('etcd', 'skyroad-store', 'put, 500 clients'),
+      ...pair('skyroad-store', 'etcd', 'linearizable get'),
+      ...pair('etcd', 'skyroad-store', 'serializable get'),
+      ...pair('skyroad-store', 'etcd', 'leader re-election'),
+    ]);
+    expect(result.notes.join('\n')).toContain('side by side');
+  }, 260_000);
+});
