@@ -7,10 +7,10 @@
  * and resolves only after the bytes are fsynced; a save to an idle log starts its write and
  * sync at once. On a fast disk the sync runs before save() returns (fsync-mode.ts); on a slow
  * one it runs on the thread pool, and saves made while it is in flight are written and synced
- * together after it (group commit), in call order. At open, a record cut short at the end of the last segment
- * (a crash during a write) is dropped (zeroed) and writing goes on from there; any other bad
- * record is refused with the file and offset, because silently dropping acknowledged entries
- * would break Raft's promises.
+ * together after it (group commit), in call order. At open, a record cut short at the end of
+ * the last segment (a crash during a write) is dropped (zeroed) and writing goes on from there;
+ * any other bad record is refused with the file and offset, because silently dropping
+ * acknowledged entries would break Raft's promises.
  */
 import {
   closeSync,
