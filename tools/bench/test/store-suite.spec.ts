@@ -1,7 +1,15 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SuiteResult } from '../src/result';
 import { expectTable, runBench } from './run-bench';
+
+/** The one result file a partial run wrote (partial runs are not copied to latest/). */
+function partialResult(out: string): SuiteResult {
+  const files = readdirSync(out).filter((f) => /^store-.*\.json$/.test(f));
+  expect(files).toHaveLength(1);
+  return JSON.parse(readFileSync(join(out, files[0]), 'utf8')) as SuiteResult;
+}
 
 describe('bench store --quick on real etcd and real skyroad-store', () => {
   it('takes each measurement on both clusters one right after the other, alternating which goes first', async () => {
@@ -12,10 +20,7 @@ describe('bench store --quick on real etcd and real skyroad-store', () => {
     );
     expect(run.stderr).not.toContain('bench failed');
     expect(run.code).toBe(0);
-    // A partial run is written next to the others, not copied to latest/.
-    const files = readdirSync(run.out).filter((f) => /^store-.*\.json$/.test(f));
-    expect(files).toHaveLength(1);
-    const result = JSON.parse(readFileSync(join(run.out, files[0]), 'utf8')) as SuiteResult;
+    const result = partialResult(run.out);
     expectTable(run.stdout, result);
     expect(result.rows.map((r) => r.metric)).toEqual([
       'put 256 B, 1 clients',
@@ -54,4 +59,35 @@ describe('bench store --quick on real etcd and real skyroad-store', () => {
     ]);
     expect(result.notes.join('\n')).toContain('side by side');
   }, 260_000);
+
+  it('still measures etcd when skyroad-store cannot start, and says why its column is empty', async () => {
+    // A skyroad-store that is "built" but exits at once.
+    const root = mkdtempSync(join(tmpdir(), 'bench-broken-store-'));
+    try {
+      mkdirSync(join(root, 'bin'));
+      mkdirSync(join(root, 'dist'));
+      writeFileSync(join(root, 'dist', 'main.js'), '');
+      const bin = join(root, 'bin', 'skyroad-store.js');
+      writeFileSync(bin, "process.stderr.write('refusing to start\\n'); process.exit(1);\n");
+      const run = await runBench(
+        ['store', '--quick', '--no-check-perf', '--only', 'write'],
+        { SKYROAD_BENCH_STORE_BIN: bin },
+        100_000,
+      );
+      expect(run.code).toBe(0);
+      const result = partialResult(run.out);
+      expect(result.rows).toHaveLength(9);
+      for (const r of result.rows) {
+        expect(r.competitor.value).toBeGreaterThan(0);
+        expect(r.skyroad).toMatchObject({ value: null, note: 'skyroad-store failed' });
+        expect(r.ratio).toBeNull();
+      }
+      // Its start is given up as soon as a member exits, with what the member printed.
+      expect(result.notes.join('\n')).toMatch(
+        /skyroad-store: could not be measured \(.*the process exited.*refusing to start/,
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -23,9 +23,12 @@ export function httpGet(
 
 const POLL_INTERVAL_MS = 100;
 
+/** Thrown by a waitUntil check when waiting longer cannot help (the process exited). */
+export class WaitAbandoned extends Error {}
+
 /**
  * Polls `check` until it returns true; rejects after `timeoutMs` with `what` and the reason of
- * the last failure.
+ * the last failure, or at once when `check` throws WaitAbandoned.
  */
 export async function waitUntil(
   what: string,
@@ -38,6 +41,7 @@ export async function waitUntil(
     try {
       if (await check()) return;
     } catch (error) {
+      if (error instanceof WaitAbandoned) throw error;
       last = error;
     }
     if (Date.now() > deadline)

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { etcdBinary } from '../machine';
 import { SuiteUnavailableError } from '../suite';
 import { freePorts } from '@skyroad/ports';
-import { httpGet, waitUntil } from './net';
+import { httpGet, WaitAbandoned, waitUntil } from './net';
 import { startProcess, tempDir, type BenchProcess } from './processes';
 
 const START_TIMEOUT_MS = 30_000;
@@ -145,7 +145,7 @@ async function waitHealthy(member: StoreMember): Promise<void> {
     await waitUntil(
       `${member.name} /health`,
       async () => {
-        if (!member.process.running) throw new Error('exited');
+        if (!member.process.running) throw new WaitAbandoned('the process exited');
         const res = await httpGet(`${member.clientUrl}/health`);
         return res.status === 200 && /"health"\s*:\s*"?true/.test(res.body);
       },

@@ -229,11 +229,11 @@ export const storeSuite: Suite = {
     const skyName = byKind.get('skyroad-store')?.label ?? `skyroad-store x${MEMBERS}`;
     const side = (kind: StoreKind, name: string, key: string): Side => {
       const subject = byKind.get(kind);
-      if (!subject || failures.has(kind))
-        return unavailable(name, failures.has(kind) ? `${kind} failed` : `${kind} not available`);
+      if (!subject) return unavailable(name, `${kind} not available`);
+      // What was measured before a cluster failed to start stays.
       const m = subject.measured.get(key);
-      if (!m) return unavailable(name, 'not measured');
-      return m.value === null ? unavailable(name, m.note ?? 'failed') : { name, value: m.value };
+      if (m) return m.value === null ? unavailable(name, m.note ?? 'failed') : { name, value: m.value };
+      return unavailable(name, failures.has(kind) ? `${kind} failed` : 'not measured');
     };
     const wanted = (spec: MetricSpec): boolean => ctx.only === null || ctx.only.has(groupOf(spec.key));
     const rows: ResultRow[] = metricSpecs(sizes)
@@ -318,8 +318,9 @@ interface Step {
 /**
  * Runs each measurement on every store before the next one starts, etcd first on even
  * measurements and last on odd ones: on a shared machine whose speed drifts over minutes, the
- * two sides of a row are then taken under the same conditions. A store that cannot start (or
- * a skyroad-store cluster that dies) is recorded in `failures` and left out from then on.
+ * two sides of a row are then taken under the same conditions. A skyroad-store cluster that
+ * cannot start is recorded in `failures` and left out from then on (a measurement that fails on
+ * a running one is recorded by StoreUnderTest.measure).
  */
 async function measureSideBySide(
   subjects: StoreUnderTest[],
