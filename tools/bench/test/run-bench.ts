@@ -39,15 +39,20 @@ export function runBench(
   });
 }
 
-/** The JSON a run wrote: the timestamped file and its copy under latest/ must be the same. */
-export function readResult(out: string, suite: string): SuiteResult {
+/** The run's one timestamped result file, as text (partial runs write only this one). */
+export function readStamped(out: string, suite: string): string {
   const stamped = readdirSync(out).filter((f) => f.startsWith(`${suite}-`) && f.endsWith('.json'));
   expect(stamped).toHaveLength(1);
   expect(stamped[0]).toMatch(
     new RegExp(`^${suite}-\\d{4}-\\d{2}-\\d{2}T\\d{2}-\\d{2}-\\d{2}\\.\\d{3}Z\\.json$`),
   );
+  return readFileSync(join(out, stamped[0]), 'utf8');
+}
+
+/** The JSON a run wrote: the timestamped file and its copy under latest/ must be the same. */
+export function readResult(out: string, suite: string): SuiteResult {
   const latest = readFileSync(join(out, 'latest', `${suite}.json`), 'utf8');
-  expect(readFileSync(join(out, stamped[0]), 'utf8')).toBe(latest);
+  expect(readStamped(out, suite)).toBe(latest);
   return JSON.parse(latest) as SuiteResult;
 }
 

@@ -1,15 +1,8 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SuiteResult } from '../src/result';
-import { expectTable, runBench } from './run-bench';
-
-/** The one result file a partial run wrote (partial runs are not copied to latest/). */
-function partialResult(out: string): SuiteResult {
-  const files = readdirSync(out).filter((f) => /^store-.*\.json$/.test(f));
-  expect(files).toHaveLength(1);
-  return JSON.parse(readFileSync(join(out, files[0]), 'utf8')) as SuiteResult;
-}
+import { expectTable, readStamped, runBench } from './run-bench';
 
 describe('bench store --quick on real etcd and real skyroad-store', () => {
   it('takes each measurement on both clusters one right after the other, alternating which goes first', async () => {
@@ -20,7 +13,7 @@ describe('bench store --quick on real etcd and real skyroad-store', () => {
     );
     expect(run.stderr).not.toContain('bench failed');
     expect(run.code).toBe(0);
-    const result = partialResult(run.out);
+    const result = JSON.parse(readStamped(run.out, 'store')) as SuiteResult;
     expectTable(run.stdout, result);
     expect(result.rows.map((r) => r.metric)).toEqual([
       'put 256 B, 1 clients',
@@ -75,7 +68,7 @@ describe('bench store --quick on real etcd and real skyroad-store', () => {
         100_000,
       );
       expect(run.code).toBe(0);
-      const result = partialResult(run.out);
+      const result = JSON.parse(readStamped(run.out, 'store')) as SuiteResult;
       expect(result.rows).toHaveLength(9);
       for (const r of result.rows) {
         expect(r.competitor.value).toBeGreaterThan(0);
