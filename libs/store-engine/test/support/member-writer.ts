@@ -40,7 +40,10 @@ function writeOne(): void {
         const applied = engine.applier.consistentIndex;
         void engine.backend.flushed().then(() => wal.releaseTo(applied));
       }
-      writeOne();
+      // The next write on a later turn, as the server takes each Ready (setImmediate): a WAL
+      // that syncs inline resolves saves at once, and chaining them in promise callbacks would
+      // never let the event loop run the backend flush and segment release above.
+      setImmediate(writeOne);
     })
     .catch((error: Error) => {
       process.stderr.write(`write failed: ${error.message}\n`);
