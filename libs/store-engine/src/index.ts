@@ -8,6 +8,7 @@ export { validatePut, validateRange, validateDeleteRange, validateTxnRequest } f
 export { executeTxn, validateTxn, isTxnReadOnly, evaluateCompare, MAX_TXN_OPS } from './kv/txn';
 export {
   Backend,
+  BACKEND_BATCH_LIMIT,
   BackendBusyError,
   Bucket,
   BUCKETS,

@@ -188,6 +188,8 @@ describe('Applier', () => {
     t.ok({ kind: 'compaction', compaction: { revision: 300 } });
     await t.engine.store.compactionDone();
     const hash = t.engine.store.hash();
+    // The file holds the writes once they are committed (every 100 ms, or here, at once).
+    await t.engine.backend.flushed();
     const before = t.engine.backend.fileBytes();
     const defrag = t.engine.defragment();
     // Meanwhile nothing may be applied (it would be lost with the old file); nothing is marked failed.

@@ -43,6 +43,8 @@ describe('bench store --quick on real etcd and real skyroad-store', () => {
       .map((m) => `${m[1]}: ${m[2]}`);
     const pair = (first: string, second: string, what: string) => [`${first}: ${what}`, `${second}: ${what}`];
     expect(ran).toEqual([
+      // Both clusters are warmed up before the first measurement.
+      ...pair('etcd', 'skyroad-store', 'warm-up'),
       ...pair('etcd', 'skyroad-store', 'put, 1 clients'),
       ...pair('skyroad-store', 'etcd', 'put, 64 clients'),
       ...pair('etcd', 'skyroad-store', 'put, 500 clients'),
@@ -51,6 +53,7 @@ describe('bench store --quick on real etcd and real skyroad-store', () => {
       ...pair('skyroad-store', 'etcd', 'leader re-election'),
     ]);
     expect(result.notes.join('\n')).toContain('side by side');
+    expect(result.notes.join('\n')).toContain('300 ms of unmeasured puts');
   }, 260_000);
 
   it('still measures etcd when skyroad-store cannot start, and says why its column is empty', async () => {

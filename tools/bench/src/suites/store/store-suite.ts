@@ -23,6 +23,7 @@ const WRITE_CONCURRENCIES = [1, 64, 500] as const;
 /** Connections the clients share, as etcd's own benchmark tool does with --conns. */
 const MAX_CONNECTIONS = 10;
 const READ_CONCURRENCY = 64;
+const WARMUP_CONCURRENCY = 64;
 /** etcd's default --max-txn-ops: keys per transaction when loading. */
 const LOAD_TXN_OPS = 128;
 const LOAD_CONCURRENCY = 16;
@@ -33,11 +34,16 @@ const CHECK_PERF_TIMEOUT_MS = 180_000;
 
 interface Sizes {
   /**
-   * Unmeasured load before each write and read measurement, the same on both stores: the
-   * figures are of a running store, not of one still compiling its hot path (skyroad-store's
-   * one-client put latency settles after ~2,000 puts as V8 optimizes it; etcd's after a few
-   * hundred).
+   * Unmeasured load on each store's cluster once it has started, before the first measurement:
+   * puts from WARMUP_CONCURRENCY clients for this long, then serializable and linearizable gets
+   * for half as long each. The figures are of a running store, not of one still compiling its
+   * hot paths: skyroad-store's members run on V8, which optimizes a function only after it has
+   * run a while, so a fresh member serves its first ~15 s of one-client puts at about half its
+   * later rate (etcd, compiled ahead of time, runs at its rate from the start). Many clients
+   * run the same code far more often per second than one, so this is where the warming is done.
    */
+  clusterWarmupMs: number;
+  /** Unmeasured load before each write and read measurement, the same on both stores. */
   warmupMs: number;
   writeMs: number;
   readMs: number;
@@ -48,6 +54,7 @@ interface Sizes {
 }
 
 const QUICK: Sizes = {
+  clusterWarmupMs: 300,
   warmupMs: 200,
   writeMs: 1_000,
   readMs: 1_000,
@@ -57,6 +64,7 @@ const QUICK: Sizes = {
   checkPerf: 's',
 };
 const FULL: Sizes = {
+  clusterWarmupMs: 10_000,
   warmupMs: 5_000,
   writeMs: 8_000,
   readMs: 5_000,
@@ -251,6 +259,7 @@ export const storeSuite: Suite = {
     notes.push(
       `Both clusters: ${MEMBERS} members on loopback, default heartbeat/election (100/1000 ms), durable writes (fsync before acknowledging). Clients: the etcd3 npm client from this process, requests spread over up to ${MAX_CONNECTIONS} connections.`,
       `Both clusters run side by side and each measurement runs on one right after the other (etcd first, then skyroad-store, the order swapped from one measurement to the next), so a machine that speeds up or slows down during the run moves both sides of a row alike.`,
+      `Each cluster first takes ${sizes.clusterWarmupMs} ms of unmeasured puts from ${WARMUP_CONCURRENCY} clients, then ${sizes.clusterWarmupMs / 2} ms each of serializable and linearizable gets, so both are measured running, not starting (skyroad-store's members run on V8, which optimizes its hot paths only after they have run a while).`,
       `Writes: ${sizes.warmupMs} ms unmeasured then ${sizes.writeMs} ms per concurrency level, a new key per put. Reads: ${sizes.warmupMs} ms unmeasured then ${sizes.readMs} ms on one key. Watch: ${sizes.watchers} watchers on one prefix over ${WATCH_CLIENTS} clients, ${sizes.watchRounds} puts; latency from just before the put to each watcher's event. Load, count, RSS and re-election: on a fresh cluster of each store, so both hold the same data.`,
       sizes.checkPerf
         ? `etcdctl check perf --load=${sizes.checkPerf} (the real etcdctl) against each cluster.`
@@ -291,6 +300,41 @@ class StoreUnderTest {
 
   disconnect(): void {
     for (const client of this.clients.splice(0)) client.close();
+  }
+
+  /**
+   * Sizes.clusterWarmupMs of unmeasured puts, then of gets. A failure is not recorded here:
+   * the measurements that follow meet it again and record it.
+   */
+  async warmUp(sizes: Sizes): Promise<void> {
+    this.ctx.log(`store ${this.label}: warm-up`);
+    const clients = this.clients;
+    const value = Buffer.alloc(VALUE_BYTES, 'w');
+    try {
+      await closedLoop({
+        concurrency: WARMUP_CONCURRENCY,
+        durationMs: sizes.clusterWarmupMs,
+        op: (seq) =>
+          clients[seq % MAX_CONNECTIONS]
+            .put(`bench/warmup/${seq}`)
+            .value(value)
+            .then(() => undefined),
+      });
+      for (const serializable of [true, false]) {
+        await closedLoop({
+          concurrency: WARMUP_CONCURRENCY,
+          durationMs: sizes.clusterWarmupMs / 2,
+          op: (seq) =>
+            clients[seq % MAX_CONNECTIONS]
+              .get('bench/warmup/0')
+              .serializable(serializable)
+              .buffer()
+              .then(() => undefined),
+        });
+      }
+    } catch (error) {
+      if (this.strict) throw error;
+    }
   }
 
   /** Runs one measurement and records its figures, or (skyroad-store) why there are none. */
@@ -341,6 +385,8 @@ async function measureSideBySide(
   };
   await start('bench-store');
   const steps = storeSteps(sizes).filter((step) => ctx.only === null || ctx.only.has(groupOf(step.keys[0])));
+  // Only measurements on this first cluster need it (the others start fresh clusters).
+  if (steps.some((step) => !step.fresh)) for (const subject of live()) await subject.warmUp(sizes);
   for (const [i, step] of steps.entries()) {
     if (step.fresh) await start('bench-store-load');
     const order = i % 2 === 0 ? live() : live().reverse();
