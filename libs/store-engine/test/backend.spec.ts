@@ -51,6 +51,16 @@ describe('Backend: write transactions batched in memory before LMDB', () => {
   let dir = '';
   useTempDir('skyroad-backend-', (d) => (dir = join(d, 'backend')));
 
+  /** Opens a backend in the test's directory for `use`, closed afterwards whatever happened. */
+  async function withBackend(syncIntervalMs: number, use: (backend: Backend) => Promise<void> | void) {
+    const backend = Backend.open(dir, { syncIntervalMs });
+    try {
+      await use(backend);
+    } finally {
+      await backend.close();
+    }
+  }
+
   it('reads every change at once and keeps them across commits and reopenings (model)', async () => {
     const seed = Number(process.env.SEED ?? Date.now() % 1_000_000);
     console.log(`backend model: SEED=${seed}`);
@@ -103,8 +113,7 @@ describe('Backend: write transactions batched in memory before LMDB', () => {
   });
 
   it('leaves changes out of the data file until they are committed, copying what it was given', async () => {
-    const backend = Backend.open(dir, { syncIntervalMs: 60_000 });
-    try {
+    await withBackend(60_000, async (backend) => {
       const before = backend.fileBytes();
       const value = Buffer.alloc(64 * 1024, 1);
       backend.write(() => backend.bucket('key').put(Buffer.from('k'), value));
@@ -127,32 +136,40 @@ describe('Backend: write transactions batched in memory before LMDB', () => {
       // Past the batch limit they are committed within write() itself.
       expect(backend.fileBytes()).toBeGreaterThan(grown);
       expect(backend.bucket('key').count()).toBe(BACKEND_BATCH_LIMIT + 1);
-    } finally {
-      await backend.close();
-    }
+    });
   });
 
   it('commits on its own every interval', async () => {
-    const backend = Backend.open(dir, { syncIntervalMs: 20 });
-    try {
+    await withBackend(20, async (backend) => {
       const before = backend.fileBytes();
       backend.write(() => backend.bucket('key').put(Buffer.from('k'), Buffer.alloc(64 * 1024, 1)));
       for (let i = 0; i < 200 && backend.fileBytes() <= before; i++)
         await new Promise((r) => setTimeout(r, 10));
       expect(backend.fileBytes()).toBeGreaterThan(before);
-    } finally {
+    });
+  });
+
+  it('closes safely while a sync of the data file is still running', async () => {
+    // Without waiting for the sync, closing crashed the process (SIGSEGV) in some rounds.
+    const ROUNDS = 100;
+    for (let round = 0; round < ROUNDS; round++) {
+      const backend = Backend.open(dir, { syncIntervalMs: 60_000 });
+      backend.write(() =>
+        backend.bucket('key').put(Buffer.from(`k${round}`), Buffer.alloc(64 * 1024, round)),
+      );
+      const synced = backend.flushed(); // the sync runs on LMDB's thread
       await backend.close();
+      await synced;
     }
+    // Every round's write was committed before its close and is read back.
+    await withBackend(60_000, (backend) => expect(backend.bucket('key').count()).toBe(ROUNDS));
   });
 
   it('counts changes not yet committed towards the size the quota checks', async () => {
-    const backend = Backend.open(dir, { syncIntervalMs: 60_000 });
-    try {
+    await withBackend(60_000, async (backend) => {
       const before = backend.sizeBytes();
       backend.write(() => backend.bucket('key').put(Buffer.from('big'), Buffer.alloc(100_000)));
       expect(backend.sizeBytes()).toBeGreaterThanOrEqual(before + 100_000);
-    } finally {
-      await backend.close();
-    }
+    });
   });
 });
