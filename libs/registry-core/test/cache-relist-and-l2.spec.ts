@@ -176,7 +176,7 @@ describe('L2 on Redis Cluster', () => {
     const url = await startRedisCluster(processes);
     // What the client went through, for the failure message. Ready takes ~25 ms here; once in a
     // CI run it was not ready within 10 s although every node reported cluster_state:ok, and
-    // that never happened again when run alone (18 runs, 15 of them with both cores busy).
+    // that never happened again when run alone (over 20 runs, 15 of them with both cores busy).
     const changes: string[] = [];
     const l2 = new RedisL2Cache(
       url,
