@@ -9,6 +9,7 @@ import {
   createLogger,
   parseFlags,
   runSnapshotCommand,
+  tuneHeapGrowth,
   usage,
 } from '@skyroad/store-server';
 
@@ -37,6 +38,11 @@ async function main(argv: string[]): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.name, config.logLevel);
+  const heapGrowingPercent = tuneHeapGrowth();
+  logger.debug(
+    { heapGrowingPercent: heapGrowingPercent ?? 'set on the node command line' },
+    'V8 old generation growing factor',
+  );
   const exit = (code: number) => {
     logger.flush();
     process.exit(code);
