@@ -1,6 +1,8 @@
 import { DEFAULT_CONFIG, InstanceRegistry, type RegistryConfig } from '@skyroad/registry-core';
 import { useProcessSet } from '@skyroad/testkit';
+import { request } from 'node:http';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startRegistry, type RunningRegistry } from '../src/registry-app';
 import { call } from './support/http';
@@ -17,6 +19,25 @@ interface RawAnswer {
 async function get(url: string, headers: Record<string, string> = {}): Promise<RawAnswer> {
   const response = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
   return { status: response.status, text: await response.text(), headers: response.headers };
+}
+
+/** A GET whose body is read as sent (fetch would undo a Content-Encoding). */
+function rawGet(url: string, headers: Record<string, string>) {
+  return new Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }>(
+    (resolve, reject) => {
+      const req = request(url, { headers, timeout: 10_000 }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer in 10 s`)));
+      req.on('error', reject);
+      req.end();
+    },
+  );
 }
 
 /** The store's view of a prefix at a past revision, through etcd's JSON gateway (same on skyroad-store). */
@@ -238,6 +259,62 @@ describe('discovery answers kept serialized: same bytes as a fresh computation, 
       'if-none-match': fast.headers.get('etag') as string,
     });
     expect(unchanged.status).toBe(304);
+  });
+
+  it('gzips answers of 1 KiB or more for clients that accept it, under their own ETag, on both paths', async () => {
+    for (let i = 0; i < 12; i++)
+      await call('POST', `${svcUrl('zipped')}/instances`, { id: `z${i}`, host: `10.0.4.${i}`, port: 8080 });
+    const url = `${svcUrl('zipped')}/instances`;
+    const plain = await rawGet(url, { 'accept-encoding': 'identity' });
+    expect(plain.status).toBe(200);
+    expect(plain.body.length).toBeGreaterThanOrEqual(1024);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers['vary']).toBe('Accept-Encoding');
+    expect(plain.body.toString()).toBe(await fresh('zipped', false));
+    const etag = plain.headers['etag'] as string;
+
+    // Compressed from the second request of a client that takes gzip on: the first goes plain.
+    const first = await rawGet(url, { 'accept-encoding': 'gzip' });
+    expect(first.headers['content-encoding']).toBeUndefined();
+    expect(first.headers['etag']).toBe(etag);
+    expect(first.body.equals(plain.body)).toBe(true);
+
+    // What fetch sends; the Nest path (an extra query parameter) answers the same bytes.
+    for (const target of [url, `${url}?x=1`]) {
+      const zipped = await rawGet(target, { 'accept-encoding': 'gzip, deflate' });
+      expect(zipped.status).toBe(200);
+      expect(zipped.headers['content-encoding']).toBe('gzip');
+      expect(zipped.headers['vary']).toBe('Accept-Encoding');
+      expect(Number(zipped.headers['content-length'])).toBe(zipped.body.length);
+      expect(zipped.body.length).toBeLessThan(plain.body.length / 2);
+      expect(gunzipSync(zipped.body).equals(plain.body)).toBe(true);
+      expect(zipped.headers['etag']).toBe(`${etag.slice(0, -1)}-gzip"`);
+      const unchanged = await rawGet(target, {
+        'accept-encoding': 'gzip',
+        'if-none-match': zipped.headers['etag'] as string,
+      });
+      expect(unchanged.status).toBe(304);
+      expect(unchanged.body.length).toBe(0);
+    }
+
+    // gzip refused (q=0), or not offered: the plain bytes under the plain ETag.
+    for (const acceptEncoding of ['gzip;q=0, identity', 'br', 'identity;q=1, gzip;q=0']) {
+      const refused = await rawGet(url, { 'accept-encoding': acceptEncoding });
+      expect(refused.headers['content-encoding']).toBeUndefined();
+      expect(refused.body.equals(plain.body)).toBe(true);
+      expect(refused.headers['etag']).toBe(etag);
+    }
+    // The plain ETag does not stand for the gzipped bytes.
+    const other = await rawGet(url, { 'accept-encoding': 'gzip', 'if-none-match': etag });
+    expect(other.status).toBe(200);
+    expect(other.headers['content-encoding']).toBe('gzip');
+
+    // A small answer is not worth compressing.
+    await call('POST', `${svcUrl('tiny')}/instances`, { id: 't1', host: '10.0.5.1', port: 80 });
+    const tiny = await rawGet(`${svcUrl('tiny')}/instances`, { 'accept-encoding': 'gzip' });
+    expect(tiny.body.length).toBeLessThan(1024);
+    expect(tiny.headers['content-encoding']).toBeUndefined();
+    expect(tiny.headers['vary']).toBeUndefined();
   });
 
   it('keeps the request id, the errors and the metrics of the full pipeline', async () => {

@@ -11,11 +11,12 @@ import { INSTANCES_ROUTE, matchInstancesQuery, type InstancesQuery } from './dis
  * registry's most frequent request costs a few µs of framework instead of most of its CPU
  * (router, Nest's pipes and interceptors, pino-http's per-request logger). It keeps what the
  * route promises: the same access guard, the X-Request-Id header, the HTTP metrics, the
- * in-flight count, and the same bytes (the kept answer, ETag, 304). Only a plain successful
- * answer is served here; any other request, and any request that fails here (401/403 from the
- * guard, 404 namespace, 503...), is handed to `full`, the whole pipeline, which answers it as
- * before (so errors are the same 4xx JSON and logged as before). At debug logging, where a
- * successful discovery GET is logged too, every request goes the full way (pino-http logs it).
+ * in-flight count, and the same bytes (the kept answer, gzipped or not, ETag, 304). Only a
+ * plain successful answer is served here; any other request, and any request that fails here
+ * (401/403 from the guard, 404 namespace, 503...), is handed to `full`, the whole pipeline,
+ * which answers it as before (so errors are the same 4xx JSON and logged as before). At debug
+ * logging, where a successful discovery GET is logged too, every request goes the full way
+ * (pino-http logs it).
  *
  * Returns the request listener to put in front of `full`.
  */
@@ -51,7 +52,7 @@ async function answer(
   }
   if (res.headersSent || res.destroyed) return true;
   res.setHeader('X-Request-Id', requestId(req));
-  sendSerialized(res, list, headerValue(req.headers['if-none-match']));
+  sendSerialized(res, list, headerValue(req.headers['if-none-match']), req.headers['accept-encoding']);
   recordHttpRequest(deps.metrics, 'GET', INSTANCES_ROUTE, res.statusCode, started);
   return true;
 }

@@ -52,18 +52,26 @@ export class InstancesController {
 
   @Get()
   @ApiOperation({
-    summary: 'The instances of a service and the store revision they reflect (ETag; 304 for If-None-Match)',
+    summary:
+      'The instances of a service and the store revision they reflect (ETag; 304 for If-None-Match; gzipped for Accept-Encoding: gzip)',
   })
   @ApiHeader({ name: 'If-None-Match', required: false, description: 'An ETag of an earlier answer' })
+  @ApiHeader({
+    name: 'Accept-Encoding',
+    required: false,
+    description: 'gzip: answers of 1 KiB or more come gzipped (Content-Encoding: gzip, ETag ending in -gzip)',
+  })
   async list(
     @Param(new ZodValidationPipe(serviceParamsSchema, 'path')) { ns, svc }: ServiceParams,
     @Query(new ZodValidationPipe(listInstancesQuerySchema, 'query'))
     query: z.output<typeof listInstancesQuerySchema>,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Headers('accept-encoding') acceptEncoding: string | undefined,
     @Res() res: Response,
   ): Promise<void> {
     // Answered from kept bytes (see InstanceRegistry.listSerialized); errors still reach the filter.
-    sendSerialized(res, await this.registry.listSerialized(ns, svc, query.healthy === 'true'), ifNoneMatch);
+    const answer = await this.registry.listSerialized(ns, svc, query.healthy === 'true');
+    sendSerialized(res, answer, ifNoneMatch, acceptEncoding);
   }
 
   @Put(':id/heartbeat')

@@ -1,8 +1,14 @@
-import { Agent, request } from 'node:http';
+import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 
 export interface HttpAnswer {
   readonly status: number;
   readonly body: string;
+}
+
+export interface RawAnswer {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly bytes: Buffer;
 }
 
 /** A keep-alive HTTP/1.1 client for load generation: one socket per request in flight. */
@@ -39,6 +45,22 @@ export class HttpClient {
       );
       req.on('error', reject);
       req.end(payload);
+    });
+  }
+
+  /** A GET with `headers`, its body as sent (not decoded, whatever its Content-Encoding). */
+  getRaw(path: string, headers: Readonly<Record<string, string>>): Promise<RawAnswer> {
+    return new Promise((resolve, reject) => {
+      const req = request(`${this.base}${path}`, { agent: this.agent, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes: Buffer.concat(chunks) }),
+        );
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
     });
   }
 

@@ -118,10 +118,20 @@ export class HttpGetPool {
   private readonly waiting: ((connection: GetConnection) => void)[] = [];
   private readonly all: GetConnection[];
 
-  constructor(baseUrl: string, path: string, size: number, expected: ExpectedAnswer) {
+  /** `headers` go in every request as they are (name: value). */
+  constructor(
+    baseUrl: string,
+    path: string,
+    size: number,
+    expected: ExpectedAnswer,
+    headers: Readonly<Record<string, string>> = {},
+  ) {
     const url = new URL(baseUrl);
+    const extra = Object.entries(headers)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('');
     const request = Buffer.from(
-      `GET ${path} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: keep-alive\r\n\r\n`,
+      `GET ${path} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: keep-alive\r\n${extra}\r\n`,
     );
     this.all = Array.from(
       { length: size },

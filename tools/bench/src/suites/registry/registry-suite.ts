@@ -1,4 +1,5 @@
 import { Etcd3 } from 'etcd3';
+import { gunzipSync } from 'node:zlib';
 import { withDedicatedCore, type Placement } from '../../cluster/cpu-affinity';
 import { HttpClient } from '../../cluster/http-client';
 import { totalCpuTimeMs } from '../../cluster/member-status';
@@ -117,7 +118,7 @@ export const registrySuite: Suite = {
     }
     notes.push(
       `Each store: ${sizes.storeMembers} member(s), durable writes (fsync). Discovery: GET ${servicePath('<svc>')}/instances through the registry vs etcd3 getAll().prefix('${storePrefix('<svc>')}') on the same store, both closed loop at concurrency ${DISCOVERY_CONCURRENCY}, ${DISCOVERY_WARMUP_MS} ms warm-up then ${sizes.discoveryMs} ms each; then the registry in an open loop (fixed arrival rate, latency from each request's due time) at ${DISCOVERY_RATIO_TARGET}x the store's q/s, capped at the registry's closed-loop q/s (the 'offered rate' row shows the cap), ${sizes.discoveryMs} ms: then the same open loop again with the registry on a core of its own (taskset: the registry on the last core, the bench process and the store members on the others, as when the registry has its own machine; affinity restored after): the p99 target applies to that run, the shared-core figure is shown next to it.`,
-      `Discovery load generator: the bench process (etcd3 client; for the registry raw keep-alive HTTP/1.1 sockets that check the status and Content-Length of each answer and count its bytes without decoding them, reading into a buffer kept per connection; the content is checked once before). It shares the machine's cores with the registry and the store members: on a 2-core machine the q/s are a floor, the CPU-per-query rows carry over. Its own lag during the open loop is reported (how late it started requests after their due time, and its event-loop delay): that lateness counts in the open-loop p99, so when it is large the p99 is partly the generator's, not the registry's. The registry runs at its default log level (info: discovery GETs and heartbeats take the fast path ahead of Express/NestJS, their successes are not logged) and no OTLP endpoint (discovery GETs and heartbeats then get no span and skip OpenTelemetry's HTTP instrumentation; with an exporter each is traced again: about 100 µs more CPU per query, measured before).`,
+      `Discovery load generator: the bench process (etcd3 client; for the registry raw keep-alive HTTP/1.1 sockets that send Accept-Encoding: ${SDK_ACCEPT_ENCODING} as the SDK's fetch does, so answers come gzipped as the SDK gets them, and check the status and Content-Length of each answer and count its bytes without decoding them, reading into a buffer kept per connection; the content is checked once before). It shares the machine's cores with the registry and the store members: on a 2-core machine the q/s are a floor, the CPU-per-query rows carry over. Its own lag during the open loop is reported (how late it started requests after their due time, and its event-loop delay): that lateness counts in the open-loop p99, so when it is large the p99 is partly the generator's, not the registry's. The registry runs at its default log level (info: discovery GETs and heartbeats take the fast path ahead of Express/NestJS, their successes are not logged) and no OTLP endpoint (discovery GETs and heartbeats then get no span and skip OpenTelemetry's HTTP instrumentation; with an exporter each is traced again: about 100 µs more CPU per query, measured before).`,
       `Registration: POST .../instances (ttl ${INSTANCE_TTL_S} s) vs a lease grant + put with that lease on the store, concurrency ${REGISTER_CONCURRENCY}, ${sizes.registerMs} ms each.`,
       `Push: ${sizes.watchers} SSE streams on GET .../watch (one connection each) vs ${sizes.watchers} etcd watches on the prefix (over ${ETCD_WATCH_CLIENTS} clients); ${sizes.pushRounds} rounds of one registration; latency from just before the write to each watcher's event.`,
       keepaliveNote(keepaliveSizes(ctx.quick)),
@@ -238,6 +239,28 @@ async function measureOn(store: StoreCluster, sizes: Sizes, ctx: SuiteContext): 
 
 /** Each side runs this long unmeasured first (JIT, connections, the registry's first answer). */
 const DISCOVERY_WARMUP_MS = 300;
+/**
+ * What the SDK's discovery requests carry (Node's fetch sends it), so the load generator asks
+ * for what the SDK gets: answers of 1 KiB and more gzipped, compressed once per answer.
+ */
+const SDK_ACCEPT_ENCODING = 'gzip, deflate';
+
+/**
+ * The discovery answer's bytes as an SDK receives them, checked once against the plain JSON:
+ * during the runs the generator checks only the status and the length.
+ */
+async function sdkEncodedAnswer(http: HttpClient, path: string, json: string): Promise<Buffer> {
+  // The registry compresses an answer from the second request that takes gzip on.
+  await http.getRaw(path, { 'accept-encoding': SDK_ACCEPT_ENCODING });
+  const raw = await http.getRaw(path, { 'accept-encoding': SDK_ACCEPT_ENCODING });
+  const encoding = raw.headers['content-encoding'];
+  const decoded = encoding === 'gzip' ? gunzipSync(raw.bytes) : raw.bytes;
+  if (raw.status !== 200 || (encoding !== undefined && encoding !== 'gzip') || decoded.toString() !== json)
+    throw new Error(
+      `GET ${path} with Accept-Encoding ${SDK_ACCEPT_ENCODING}: ${raw.status} ${encoding ?? 'identity'}, not the plain answer`,
+    );
+  return raw.bytes;
+}
 
 /**
  * Discovery of one service of INSTANCES instances, three runs: the store directly, closed loop
@@ -284,10 +307,17 @@ async function measureDiscovery(
   });
   assertMostlySucceeded('etcd3 range', direct);
   const directCost = directCpu.perOperation(direct.operations);
-  const pool = new HttpGetPool(registry.url, path, DISCOVERY_CONCURRENCY, {
-    status: 200,
-    bodyBytes: Buffer.byteLength(answer.body),
-  });
+  const asSdk = await sdkEncodedAnswer(http, path, answer.body);
+  ctx.log(
+    `registry ${on}: the answer is ${Buffer.byteLength(answer.body)} bytes of JSON, ${asSdk.length} as the SDK gets it`,
+  );
+  const pool = new HttpGetPool(
+    registry.url,
+    path,
+    DISCOVERY_CONCURRENCY,
+    { status: 200, bodyBytes: asSdk.length },
+    { 'Accept-Encoding': SDK_ACCEPT_ENCODING },
+  );
   try {
     await closedLoop({
       concurrency: DISCOVERY_CONCURRENCY,
