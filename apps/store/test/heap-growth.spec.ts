@@ -38,7 +38,8 @@ function lastFactor(options: { tune: boolean; nodeFlags?: string[] }): { result?
     ['--trace-gc-verbose', '--expose-gc', ...(options.nodeFlags ?? []), '-e', script],
     { encoding: 'utf8', timeout: 60_000 },
   );
-  expect({ status: child.status, stderr: child.stderr }).toEqual({ status: 0, stderr: '' });
+  // stderr may carry node's warnings (FORCE_COLOR with NO_COLOR in CI); it is shown on failure.
+  if (child.status !== 0) throw new Error(`the child exited with ${child.status}: ${child.stderr}`);
   const limits = [...child.stdout.matchAll(/\[HeapController\] Limit: .*\(([\d.]+)\)/g)];
   expect(limits.length).toBeGreaterThanOrEqual(FULL_GCS);
   const marked = child.stdout.split('\n').find((line) => line.startsWith(RESULT_MARK));
