@@ -22,36 +22,28 @@ export class HttpClient {
     this.agent = new Agent({ keepAlive: true, maxSockets });
   }
 
-  send(method: string, path: string, body?: unknown): Promise<HttpAnswer> {
+  async send(method: string, path: string, body?: unknown): Promise<HttpAnswer> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-      const req = request(
-        `${this.base}${path}`,
-        {
-          method,
-          agent: this.agent,
-          headers: payload
-            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
-            : {},
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (d: Buffer) => chunks.push(d));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
-          );
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
+    const headers: Record<string, string> = payload
+      ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }
+      : {};
+    const answer = await this.exchange(method, path, headers, payload);
+    return { status: answer.status, body: answer.bytes.toString() };
   }
 
   /** A GET with `headers`, its body as sent (not decoded, whatever its Content-Encoding). */
   getRaw(path: string, headers: Readonly<Record<string, string>>): Promise<RawAnswer> {
+    return this.exchange('GET', path, headers, undefined);
+  }
+
+  private exchange(
+    method: string,
+    path: string,
+    headers: Readonly<Record<string, string>>,
+    payload: string | undefined,
+  ): Promise<RawAnswer> {
     return new Promise((resolve, reject) => {
-      const req = request(`${this.base}${path}`, { agent: this.agent, headers }, (res) => {
+      const req = request(`${this.base}${path}`, { method, agent: this.agent, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (d: Buffer) => chunks.push(d));
         res.on('end', () =>
@@ -60,7 +52,7 @@ export class HttpClient {
         res.on('error', reject);
       });
       req.on('error', reject);
-      req.end();
+      req.end(payload);
     });
   }
 
