@@ -1,6 +1,7 @@
+import { EntryColumns } from './entry-columns';
 import { CompactedError, RaftInvariantError, SnapshotOutOfDateError, UnavailableError } from './errors';
-import { ConfState, Entry, HardState, Snapshot } from './raftpb';
-import { emptyConfState, emptyHardState, limitSize } from './util';
+import { ConfState, Entry, EntryType, HardState, Snapshot } from './raftpb';
+import { emptyConfState, emptyHardState } from './util';
 
 export interface InitialState {
   hardState: HardState;
@@ -25,8 +26,10 @@ export interface Storage {
 }
 
 /**
- * Storage in memory, after etcd's MemoryStorage. ents[0] is a dummy entry standing for the
- * snapshot (its index and term), so that term(firstIndex - 1) is always answerable.
+ * Storage in memory, after etcd's MemoryStorage. The first entry of `ents` is a dummy standing
+ * for the snapshot (its index and term), so that term(firstIndex - 1) is always answerable.
+ * Entries are kept by column (EntryColumns), out of the collector's way: entries() returns new
+ * objects on each call, whose data are views that must not be written to.
  */
 export class MemoryStorage implements Storage {
   private hardState: HardState = emptyHardState();
@@ -34,7 +37,7 @@ export class MemoryStorage implements Storage {
     metadata: { index: 0, term: 0, confState: emptyConfState() },
     data: new Uint8Array(0),
   };
-  private ents: Entry[] = [{ term: 0, index: 0, type: 0, data: new Uint8Array(0) }];
+  private ents = columnsWithDummy(0, 0);
 
   /** A storage for a brand-new cluster member whose initial voters are known. */
   static bootstrap(voters: number[], learners: number[] = []): MemoryStorage {
@@ -52,26 +55,34 @@ export class MemoryStorage implements Storage {
   }
 
   entries(lo: number, hi: number, maxBytes: number): Entry[] {
-    const offset = this.ents[0].index;
+    const offset = this.ents.firstIndex;
     if (lo <= offset) throw new CompactedError(lo);
     if (hi > this.lastIndex() + 1) throw new UnavailableError(hi - 1);
     if (hi <= lo) return [];
-    return limitSize(this.ents.slice(lo - offset, hi - offset), maxBytes);
+    // limitSize's rule (at least one entry) on the stored sizes, so that only what is
+    // returned is built.
+    let end = lo + 1;
+    let size = this.ents.sizeBytes(lo);
+    for (; end < hi; end++) {
+      size += this.ents.sizeBytes(end);
+      if (size > maxBytes) break;
+    }
+    return this.ents.slice(lo, end);
   }
 
   term(i: number): number {
-    const offset = this.ents[0].index;
+    const offset = this.ents.firstIndex;
     if (i < offset) throw new CompactedError(i);
-    if (i - offset >= this.ents.length) throw new UnavailableError(i);
-    return this.ents[i - offset].term;
+    if (i > this.ents.lastIndex) throw new UnavailableError(i);
+    return this.ents.term(i);
   }
 
   lastIndex(): number {
-    return this.ents[0].index + this.ents.length - 1;
+    return this.ents.lastIndex;
   }
 
   firstIndex(): number {
-    return this.ents[0].index + 1;
+    return this.ents.firstIndex + 1;
   }
 
   snapshot(): Snapshot {
@@ -83,7 +94,7 @@ export class MemoryStorage implements Storage {
     if (snap.metadata.index <= this.snap.metadata.index)
       throw new SnapshotOutOfDateError(snap.metadata.index);
     this.snap = snap;
-    this.ents = [{ term: snap.metadata.term, index: snap.metadata.index, type: 0, data: new Uint8Array(0) }];
+    this.ents = columnsWithDummy(snap.metadata.index, snap.metadata.term);
   }
 
   /**
@@ -94,11 +105,10 @@ export class MemoryStorage implements Storage {
     if (i <= this.snap.metadata.index) throw new SnapshotOutOfDateError(i);
     if (i > this.lastIndex())
       throw new RaftInvariantError(`snapshot ${i} is out of bound lastindex(${this.lastIndex()})`);
-    const offset = this.ents[0].index;
     this.snap = {
       metadata: {
         index: i,
-        term: this.ents[i - offset].term,
+        term: this.ents.term(i),
         confState: cloneConfState(confState ?? this.snap.metadata.confState),
       },
       data,
@@ -108,14 +118,13 @@ export class MemoryStorage implements Storage {
 
   /** Discards entries before compactIndex; compactIndex becomes the dummy entry. */
   compact(compactIndex: number): void {
-    const offset = this.ents[0].index;
+    const offset = this.ents.firstIndex;
     if (compactIndex <= offset) throw new CompactedError(compactIndex);
     if (compactIndex > this.lastIndex()) {
       throw new RaftInvariantError(`compact ${compactIndex} is out of bound lastindex(${this.lastIndex()})`);
     }
-    const i = compactIndex - offset;
-    const dummy = { ...this.ents[i], type: 0, data: new Uint8Array(0) };
-    this.ents = [dummy, ...this.ents.slice(i + 1)];
+    // The dummy keeps its index and term; its data (and type) no longer matter.
+    this.ents.dropBefore(compactIndex);
   }
 
   /**
@@ -127,17 +136,21 @@ export class MemoryStorage implements Storage {
     const first = this.firstIndex();
     const last = entries[0].index + entries.length - 1;
     if (last < first) return;
-    if (first > entries[0].index) entries = entries.slice(first - entries[0].index);
-    const offset = entries[0].index - this.ents[0].index;
-    if (offset > this.ents.length) {
-      throw new RaftInvariantError(
-        `missing log entry [last: ${this.lastIndex()}, append at: ${entries[0].index}]`,
-      );
+    const skip = Math.max(0, first - entries[0].index);
+    const at = entries[skip].index;
+    if (at > this.lastIndex() + 1) {
+      throw new RaftInvariantError(`missing log entry [last: ${this.lastIndex()}, append at: ${at}]`);
     }
-    // Truncate in place: the log can be long and appends are frequent.
-    this.ents.length = offset;
-    for (const e of entries) this.ents.push(e);
+    this.ents.truncateFrom(at);
+    for (let i = skip; i < entries.length; i++) this.ents.push(entries[i]);
   }
+}
+
+/** A log holding only the dummy entry for a snapshot at (index, term). */
+function columnsWithDummy(index: number, term: number): EntryColumns {
+  const ents = new EntryColumns(index);
+  ents.push({ term, index, type: EntryType.Normal, data: new Uint8Array(0) });
+  return ents;
 }
 
 export function cloneConfState(cs: ConfState): ConfState {
