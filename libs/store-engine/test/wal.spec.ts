@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { EntryType, type Entry } from '@skyroad/raft';
 import { MemberLog, readWalMetadata, Snapshotter, Wal, WalCorruptError } from '../src';
 import { prng } from './support/engine';
@@ -12,6 +13,12 @@ const entry = (index: number, term = 1, size = 32): Entry => ({
   type: EntryType.Normal,
   data: Buffer.alloc(size, index % 251),
 });
+
+const f64 = (n: number): Buffer => {
+  const b = Buffer.alloc(8);
+  b.writeDoubleBE(n);
+  return b;
+};
 
 describe('WAL', () => {
   let dir: string;
@@ -35,6 +42,44 @@ describe('WAL', () => {
     expect(contents.metadata?.toString()).toBe('member-1');
     expect(Buffer.from(contents.entries[0].data).equals(entry(1).data as Buffer)).toBe(true);
     await again.close();
+  });
+
+  it('writes each record as length | crc chained from the one before | type | payload', async () => {
+    const { wal } = Wal.open(dir, { metadata: Buffer.from('m') });
+    // Data given as a view into a larger buffer, and empty data, are written as their bytes alone.
+    const backing = Buffer.from('xxpayload-viewxx');
+    const view: Entry = { index: 2, term: 1, type: EntryType.ConfChange, data: backing.subarray(2, 14) };
+    const empty: Entry = { index: 3, term: 1, type: EntryType.Normal, data: new Uint8Array(0) };
+    await wal.save({ term: 1, vote: 7, commit: 0 }, [entry(1, 1, 300)]);
+    await wal.save({ term: 1, vote: 7, commit: 2 }, [view, empty]);
+    await wal.save(undefined, [entry(4, 2, 5000)]);
+    await wal.close();
+    const file = join(dir, readdirSync(dir).filter((f) => f.endsWith('.wal'))[0]);
+    const bytes = readFileSync(file).subarray(0, dataEnd(file));
+    // Decoded here on its own, not with the WAL's reader.
+    const records: Array<[number, Buffer]> = [];
+    let crc = 0;
+    for (let at = 0; at < bytes.length;) {
+      const length = bytes.readUInt32BE(at);
+      const body = bytes.subarray(at + 8, at + 8 + length);
+      crc = crc32(body, crc);
+      expect(bytes.readUInt32BE(at + 4)).toBe(crc);
+      records.push([body[0], body.subarray(1)]);
+      at += 8 + length;
+    }
+    const entryPayload = (e: Entry) =>
+      Buffer.concat([f64(e.term), f64(e.index), Buffer.from([e.type]), Buffer.from(e.data)]);
+    const statePayload = (term: number, vote: number, commit: number) =>
+      Buffer.concat([f64(term), f64(vote), f64(commit)]);
+    // CRC (chain start), METADATA, then each save's entries followed by its changed hard state.
+    expect(records.map(([type]) => type)).toEqual([4, 1, 2, 3, 2, 2, 3, 2]);
+    expect(records[1][1].toString()).toBe('m');
+    expect(records[2][1].equals(entryPayload(entry(1, 1, 300)))).toBe(true);
+    expect(records[3][1].equals(statePayload(1, 7, 0))).toBe(true);
+    expect(records[4][1].equals(entryPayload(view))).toBe(true);
+    expect(records[5][1].equals(entryPayload(empty))).toBe(true);
+    expect(records[6][1].equals(statePayload(1, 7, 2))).toBe(true);
+    expect(records[7][1].equals(entryPayload(entry(4, 2, 5000)))).toBe(true);
   });
 
   it('syncs on the event loop by default: a save is on disk before save() returns', async () => {

@@ -9,7 +9,7 @@ import {
   ERR_KEY_NOT_FOUND,
   ERR_LEASE_NOT_FOUND,
 } from '../errors';
-import { keyInterval } from '../bytes';
+import { EMPTY, keyInterval } from '../bytes';
 import type { WriteTxn } from '../mvcc/kv-store';
 import {
   NO_LEASE,
@@ -46,7 +46,7 @@ export function checkRange(view: ReadView, req: RangeRequest): void {
 }
 
 export function executePut(txn: WriteTxn, req: PutRequest): PutResponse {
-  let value = req.value ?? Buffer.alloc(0);
+  let value = req.value ?? EMPTY;
   let lease = req.lease ?? NO_LEASE;
   if (req.ignoreValue || req.ignoreLease) {
     const current = txn.range(keyInterval(req.key)).kvs[0];

@@ -13,7 +13,8 @@ export interface StoredKeyValue {
 }
 
 export function encodeStoredKeyValue(kv: KeyValue, tombstone: boolean): Buffer {
-  const out = Buffer.alloc(FIXED_BYTES + kv.key.length + kv.value.length);
+  // Every byte is written below.
+  const out = Buffer.allocUnsafe(FIXED_BYTES + kv.key.length + kv.value.length);
   let at = out.writeUInt8(tombstone ? TOMBSTONE_FLAG : 0, 0);
   at = out.writeUInt32BE(kv.key.length, at);
   at += kv.key.copy(out, at);

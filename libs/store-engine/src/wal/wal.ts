@@ -28,11 +28,14 @@ import type { Entry, HardState } from '@skyroad/raft';
 import { syncDir, writeAll } from './files';
 import {
   encodeCrc,
-  encodeEntry,
   encodeHardState,
   encodeRecord,
   encodeSnapshotMark,
+  entryPayloadBytes,
+  HARD_STATE_BYTES,
+  RecordLayout,
   RecordType,
+  sealRecords,
   type WalRecord,
   type WalSnapshotMark,
 } from './record';
@@ -153,18 +156,26 @@ export class Wal {
    * Entries must follow Raft's order (an index at or below the last one replaces the suffix).
    */
   save(hardState: HardState | undefined, entries: readonly Entry[]): Promise<void> {
-    const records: WalRecord[] = entries.map((e) => ({ type: RecordType.ENTRY, payload: encodeEntry(e) }));
-    if (hardState && !sameState(hardState, this.lastState)) {
-      records.push({ type: RecordType.STATE, payload: encodeHardState(hardState) });
-      this.lastState = { ...hardState };
+    const state = hardState && !sameState(hardState, this.lastState) ? hardState : undefined;
+    if (entries.length === 0 && !state) return this.enqueue(undefined);
+    let size = state ? RecordLayout.sizeOf(HARD_STATE_BYTES) : 0;
+    for (const e of entries) size += RecordLayout.sizeOf(entryPayloadBytes(e));
+    const layout = new RecordLayout(size);
+    for (const e of entries) layout.addEntry(e);
+    if (state) {
+      layout.add({ type: RecordType.STATE, payload: encodeHardState(state) });
+      this.lastState = { ...state };
     }
     if (entries.length > 0) this.lastIndex = entries[entries.length - 1].index;
-    return this.enqueue(records);
+    return this.enqueue(layout);
   }
 
   /** Records that a snapshot at (index, term) was saved: a replay may start after it. */
   saveSnapshot(mark: WalSnapshotMark): Promise<void> {
-    return this.enqueue([{ type: RecordType.SNAPSHOT, payload: encodeSnapshotMark(mark) }]);
+    const payload = encodeSnapshotMark(mark);
+    const layout = new RecordLayout(RecordLayout.sizeOf(payload.length));
+    layout.add({ type: RecordType.SNAPSHOT, payload });
+    return this.enqueue(layout);
   }
 
   /**
@@ -185,25 +196,22 @@ export class Wal {
   /** Waits for pending saves, then closes the file and drops a next segment being prepared. */
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.pending.length > 0 || this.flushing) await this.enqueue([]).catch(() => undefined);
+    if (this.pending.length > 0 || this.flushing) await this.enqueue(undefined).catch(() => undefined);
     this.closed = true;
     if (this.fd >= 0) closeSync(this.fd);
     await this.pipeline.stop();
   }
 
-  private enqueue(records: WalRecord[]): Promise<void> {
+  /** Queues the records laid out in `layout` (sealed here, continuing the chain); none: just waits. */
+  private enqueue(layout: RecordLayout | undefined): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('wal: closed'));
-    if (records.length > 0) {
+    if (layout) {
+      if (!layout.complete) throw new Error('wal: records laid out short of their size');
       this.counters.saves++;
       if (this.segmentUsed >= this.segmentBytes) this.cut();
-      const parts: Buffer[] = [];
-      for (const record of records) {
-        const { bytes, crc } = encodeRecord(record, this.crc);
-        this.crc = crc;
-        parts.push(bytes);
-      }
-      const bytes = Buffer.concat(parts);
+      const bytes = layout.bytes;
+      this.crc = sealRecords(bytes, this.crc);
       this.segmentUsed += bytes.length;
       this.pending.push({ kind: 'bytes', bytes });
       // Half way through a segment, start allocating the next one, off the write path. Not at

@@ -11,6 +11,9 @@ import type {
   TxnRequest,
 } from '../wire/types';
 
+/** A put names one key: its permission check has no range end (shared, never written). */
+const NO_RANGE_END = Buffer.alloc(0);
+
 /** etcd's --max-txn-ops default: operations per branch of one transaction. */
 export const MAX_TXN_OPS = 128;
 
@@ -57,7 +60,7 @@ export function checkTxnPermissions(api: StoreApi, caller: Caller, req: TxnReque
     for (const op of ops) {
       if (op.request_range)
         api.checkPermission(caller, false, op.request_range.key, op.request_range.range_end);
-      if (op.request_put) api.checkPermission(caller, true, op.request_put.key, Buffer.alloc(0));
+      if (op.request_put) api.checkPermission(caller, true, op.request_put.key, NO_RANGE_END);
       if (op.request_delete_range) {
         api.checkPermission(caller, true, op.request_delete_range.key, op.request_delete_range.range_end);
       }
@@ -78,7 +81,7 @@ export function kvHandlers(api: StoreApi) {
     },
     Put: async (req: PutRequest, caller: Caller) => {
       checkPut(req);
-      api.checkPermission(caller, true, req.key, Buffer.alloc(0));
+      api.checkPermission(caller, true, req.key, NO_RANGE_END);
       return api.put(req, caller);
     },
     DeleteRange: async (req: DeleteRangeRequest, caller: Caller) => {
