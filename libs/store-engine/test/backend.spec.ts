@@ -172,4 +172,27 @@ describe('Backend: write transactions batched in memory before LMDB', () => {
       expect(backend.sizeBytes()).toBeGreaterThanOrEqual(before + 100_000);
     });
   });
+
+  it('reports the data file as it grows with each commit', async () => {
+    await withBackend(60_000, async (backend) => {
+      // The file's own size after a commit: LMDB grows the file as pages are written.
+      const committedFile = async () => {
+        await backend.flushed();
+        return backend.fileBytes();
+      };
+      const sizes: number[] = [];
+      for (let round = 0; round < 4; round++) {
+        backend.write(() => {
+          for (let i = 0; i < 8; i++)
+            backend.bucket('key').put(Buffer.from(`k-${round}-${i}`), Buffer.alloc(50_000, round));
+        });
+        const file = await committedFile();
+        // Nothing pending: the size is LMDB's, at least the file's pages written so far.
+        expect(backend.sizeBytes()).toBeGreaterThanOrEqual(file);
+        sizes.push(backend.sizeBytes());
+      }
+      for (let i = 1; i < sizes.length; i++)
+        expect(sizes[i]).toBeGreaterThanOrEqual(sizes[i - 1] + 8 * 50_000);
+    });
+  });
 });

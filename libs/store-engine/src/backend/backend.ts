@@ -252,6 +252,8 @@ export class Backend {
   private commitFailure: Error | undefined;
   /** The open environment's page size, once sizeBytes() has read it. */
   private pageSize: number | undefined;
+  /** The data file's size as LMDB reported it after the last commit (read by sizeBytes). */
+  private committedBytes: number | undefined;
   private readonly syncTimer: NodeJS.Timeout;
 
   private constructor(
@@ -315,11 +317,13 @@ export class Backend {
         }
       });
     } catch (error) {
+      this.committedBytes = undefined;
       // The changes stay readable (the WAL still holds them too); the member must stop writing.
       this.pending.restore(changes);
       this.commitFailure = error as Error;
       throw error;
     }
+    this.committedBytes = undefined;
     this.dirty = true;
   }
 
@@ -358,9 +362,14 @@ export class Backend {
     // The quota check asks on every write. lmdb-js's getStats() also walks the free list
     // (~25 µs and growing with the file); the environment's info holds what we need, and the
     // page size (its stat, as costly again) is read once per environment.
-    const native = (this.env as unknown as { env: LmdbNativeEnv }).env;
-    this.pageSize ??= native.stat().pageSize;
-    return this.pageSize * (native.info().lastPageNumber + 1) + this.pending.bytes;
+    // The file grows only when pending changes are committed, so LMDB's info (~20 µs, on the
+    // critical path of every proposal) is read again only after a commit.
+    if (this.committedBytes === undefined) {
+      const native = (this.env as unknown as { env: LmdbNativeEnv }).env;
+      this.pageSize ??= native.stat().pageSize;
+      this.committedBytes = this.pageSize * (native.info().lastPageNumber + 1);
+    }
+    return this.committedBytes + this.pending.bytes;
   }
 
   /** Size of the data file on disk (changes not yet committed to LMDB are not in it: see flushed()). */
@@ -473,6 +482,7 @@ export class Backend {
 
   private openEnv(): void {
     this.pageSize = undefined;
+    this.committedBytes = undefined;
     const path = join(this.dir, DATA_FILE);
     this.env = open({
       path,
