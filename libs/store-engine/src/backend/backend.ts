@@ -306,6 +306,7 @@ export class Backend {
     if (this.pending.size === 0) return;
     if (this.commitFailure) throw this.commitFailure;
     const changes = this.pending.take();
+    this.committedBytes = undefined; // the file may grow: sizeBytes reads it again
     try {
       this.env.transactionSync(() => {
         for (const [name, byKey] of changes) {
@@ -317,13 +318,11 @@ export class Backend {
         }
       });
     } catch (error) {
-      this.committedBytes = undefined;
       // The changes stay readable (the WAL still holds them too); the member must stop writing.
       this.pending.restore(changes);
       this.commitFailure = error as Error;
       throw error;
     }
-    this.committedBytes = undefined;
     this.dirty = true;
   }
 

@@ -50,8 +50,15 @@ export class RecordLayout {
     return RECORD_HEADER_BYTES + 1 + payloadBytes;
   }
 
+  /** A layout of `record` alone. */
+  static of(record: WalRecord): RecordLayout {
+    const layout = new RecordLayout(RecordLayout.sizeOf(record.payload.length));
+    layout.add(record);
+    return layout;
+  }
+
   /** Starts a record of `payloadBytes`; returns where its payload goes. */
-  begin(type: RecordType, payloadBytes: number): number {
+  private begin(type: RecordType, payloadBytes: number): number {
     const at = this.at;
     this.bytes.writeUInt32BE(1 + payloadBytes, at);
     this.bytes.writeUInt32BE(0, at + 4);
@@ -91,9 +98,8 @@ export function sealRecords(bytes: Buffer, prevCrc: number): number {
 }
 
 export function encodeRecord(record: WalRecord, prevCrc: number): { bytes: Buffer; crc: number } {
-  const layout = new RecordLayout(RecordLayout.sizeOf(record.payload.length));
-  layout.add(record);
-  return { bytes: layout.bytes, crc: sealRecords(layout.bytes, prevCrc) };
+  const { bytes } = RecordLayout.of(record);
+  return { bytes, crc: sealRecords(bytes, prevCrc) };
 }
 
 export type DecodeResult =

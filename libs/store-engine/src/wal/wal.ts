@@ -172,10 +172,7 @@ export class Wal {
 
   /** Records that a snapshot at (index, term) was saved: a replay may start after it. */
   saveSnapshot(mark: WalSnapshotMark): Promise<void> {
-    const payload = encodeSnapshotMark(mark);
-    const layout = new RecordLayout(RecordLayout.sizeOf(payload.length));
-    layout.add({ type: RecordType.SNAPSHOT, payload });
-    return this.enqueue(layout);
+    return this.enqueue(RecordLayout.of({ type: RecordType.SNAPSHOT, payload: encodeSnapshotMark(mark) }));
   }
 
   /**
