@@ -8,6 +8,7 @@ import { leanMethod } from '../src/grpc/lean-methods';
 import type { Caller, StoreApi } from '../src/grpc/store-api';
 import { serviceDefinition } from '../src/proto/load';
 import { ClientPort } from '../src/server/client-port';
+import { CONNECTION_WINDOW_BYTES } from '../src/server/connection-window';
 import { createHookedInjector } from '../src/server/grpc-stream-hook';
 import { LeanUnary } from '../src/server/lean-unary';
 import { coalescing } from '../src/server/one-write-response';
@@ -63,6 +64,7 @@ let ports: ClientPort[];
 let leanSession: ClientHttp2Session;
 let grpcJsSession: ClientHttp2Session;
 let leanPort: number;
+let grpcJsPort: number;
 
 beforeAll(async () => {
   grpcServer = new grpc.Server({
@@ -84,8 +86,7 @@ beforeAll(async () => {
     new ClientPort(grpcServer, gateway, undefined, lean.claim),
     new ClientPort(grpcServer, gateway, undefined),
   ];
-  const [first, grpcJsPort] = await freePorts(2);
-  leanPort = first;
+  [leanPort, grpcJsPort] = await freePorts(2);
   await ports[0].listen([`http://127.0.0.1:${leanPort}`]);
   await ports[1].listen([`http://127.0.0.1:${grpcJsPort}`]);
   leanSession = connect(`http://127.0.0.1:${leanPort}`);
@@ -167,6 +168,31 @@ describe('reaching grpc-js streams', () => {
     expect(createHookedInjector(server, undefined).hooked).toBe(false);
     expect(ports[0].streamsHooked).toBe(true);
     expect(ports[1].streamsHooked).toBe(false);
+  });
+});
+
+describe('connection flow control', () => {
+  it('opens every connection, lean or grpc-js, to CONNECTION_WINDOW_BYTES of requests, not 65,535', async () => {
+    expect(ports.map((port) => port.windowsWidened)).toEqual([true, true]);
+    for (const port of [leanPort, grpcJsPort]) {
+      const session = connect(`http://127.0.0.1:${port}`);
+      try {
+        // The member sends its WINDOW_UPDATE as the connection opens: it is in before a ping's answer.
+        await new Promise((resolve) => session.once('remoteSettings', resolve));
+        await new Promise<void>((resolve, reject) =>
+          session.ping((error) => (error ? reject(error) : resolve())),
+        );
+        expect(session.state.remoteWindowSize).toBe(CONNECTION_WINDOW_BYTES);
+        // More request bytes than a default window in flight at once, all answered.
+        const value = 'x'.repeat(1000);
+        const answers = await Promise.all(
+          Array.from({ length: 100 }, (_, i) => call(session, kv.Put.path, put(`bulk-${i}`, value), token)),
+        );
+        expect(answers.map((a) => a.trailers['grpc-status'])).toEqual(answers.map(() => '0'));
+      } finally {
+        session.close();
+      }
+    }
   });
 });
 

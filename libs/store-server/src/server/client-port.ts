@@ -5,6 +5,7 @@ import { createServer as tlsServer } from 'node:tls';
 import type * as grpc from '@grpc/grpc-js';
 import type { TlsMaterial } from '../config/tls';
 import { AuthorityRewriter } from './authority-rewriter';
+import { widenConnectionWindow } from './connection-window';
 import { createHookedInjector, type StreamClaim } from './grpc-stream-hook';
 import { isNghttp2Client } from './nghttp2-client';
 
@@ -25,6 +26,8 @@ export class ClientPort {
   private readonly injector: ReturnType<grpc.Server['createConnectionInjector']>;
   /** Whether HTTP/2 streams are offered to `claim` before grpc-js (see createHookedInjector). */
   readonly streamsHooked: boolean;
+  /** Whether each HTTP/2 connection gets the wide receive window (see connection-window). */
+  readonly windowsWidened: boolean;
 
   /**
    * `claim` sees every gRPC stream (plain, TLS, and rewritten Go-client connections alike: they
@@ -36,9 +39,10 @@ export class ClientPort {
     private readonly tls: TlsMaterial | undefined,
     claim?: StreamClaim,
   ) {
-    const hooked = createHookedInjector(grpcServer, claim);
+    const hooked = createHookedInjector(grpcServer, claim, widenConnectionWindow);
     this.injector = hooked.injector;
     this.streamsHooked = hooked.hooked;
+    this.windowsWidened = hooked.sessionsHooked;
     this.http = httpServer({ keepAliveTimeout: HTTP_KEEP_ALIVE_MS }, gateway);
   }
 
