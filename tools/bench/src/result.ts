@@ -10,6 +10,8 @@ export interface Side {
   readonly name: string;
   readonly value: number | null;
   readonly note?: string;
+  /** When `value` is the mean of several runs of the measurement: each run's value, in order. */
+  readonly runs?: readonly number[];
 }
 
 /** A bound a value should meet, e.g. Skyroad's picks/s >= 1,000,000, or the ratio >= 10. */

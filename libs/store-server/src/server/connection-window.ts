@@ -6,12 +6,12 @@ import type { ServerHttp2Session } from 'node:http2';
  *
  * HTTP/2 opens every connection at 65,535 bytes and Node's server never raises it. The etcd
  * clients multiplex every call to a member over one connection, so 500 puts in flight hold
- * ~150 KB of request bodies: the window ran dry, the client held the bodies of calls whose
- * headers the member already had, and the two Node peers (each stops reading its socket while
- * one of its own writes is pending) took up to 5 s to get going again. Measured in the store
- * benchmark at 500 clients: puts stalled 1-5 s in every run, write p99 below etcd's; with this
- * window, no put over 300 ms. grpc-go (etcd) grows its windows by bandwidth-delay estimates up
- * to 16 MiB (its bdpLimit); this opens the connection window at that bound.
+ * ~150 KB of request bodies. Measured in the store benchmark at 500 clients: the client's send
+ * window sat at 0 for up to 0.9 s at a time, the member had the headers of calls whose bodies
+ * came 1-5 s later (while the client's socket held a few KB it had not read), and every run had
+ * puts that took seconds; with this window none took over 300 ms. grpc-go (etcd) grows its
+ * windows by bandwidth-delay estimates up to 16 MiB (its bdpLimit); this opens the connection
+ * window at that bound.
  *
  * It adds no memory a client could not already hold: Node hands connection-level credit back as
  * soon as bytes arrive, and what stays buffered is bounded by each stream's own window, which

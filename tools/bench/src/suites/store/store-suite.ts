@@ -74,8 +74,11 @@ const FULL: Sizes = {
   checkPerf: 'l',
 };
 
-/** One metric as measured on one store: a value, or why there is none. */
-type Measured = Map<string, { value: number | null; note?: string }>;
+/**
+ * One metric as measured on one store: a value, or why there is none. A measurement taken
+ * more than once (Step.twice) has the mean as its value and each run's value in `runs`.
+ */
+type Measured = Map<string, { value: number | null; note?: string; runs?: number[] }>;
 
 /**
  * Issue 10's store targets: throughput, p99 write latency and RSS at least as good as etcd's
@@ -240,7 +243,11 @@ export const storeSuite: Suite = {
       if (!subject) return unavailable(name, `${kind} not available`);
       // What was measured before a cluster failed to start stays.
       const m = subject.measured.get(key);
-      if (m) return m.value === null ? unavailable(name, m.note ?? 'failed') : { name, value: m.value };
+      if (m?.value === null) return unavailable(name, m.note ?? 'failed');
+      if (m)
+        return m.runs && m.runs.length > 1
+          ? { name, value: m.value, runs: m.runs }
+          : { name, value: m.value };
       return unavailable(name, failures.has(kind) ? `${kind} failed` : 'not measured');
     };
     const wanted = (spec: MetricSpec): boolean => ctx.only === null || ctx.only.has(groupOf(spec.key));
@@ -259,6 +266,7 @@ export const storeSuite: Suite = {
     notes.push(
       `Both clusters: ${MEMBERS} members on loopback, default heartbeat/election (100/1000 ms), durable writes (fsync before acknowledging). Clients: the etcd3 npm client from this process, requests spread over up to ${MAX_CONNECTIONS} connections.`,
       `Both clusters run side by side and each measurement runs on one right after the other (etcd first, then skyroad-store, the order swapped from one measurement to the next), so a machine that speeds up or slows down during the run moves both sides of a row alike.`,
+      `Writes and reads are measured twice on each store, in the order A B B A (etcd first on one measurement, skyroad-store first on the next): each figure is the mean of its two runs (both in the JSON as \`runs\`), so a machine whose speed drifts during a measurement favours neither side.`,
       `Each cluster first takes ${sizes.clusterWarmupMs} ms of unmeasured puts from ${WARMUP_CONCURRENCY} clients, then ${sizes.clusterWarmupMs / 2} ms each of serializable and linearizable gets, so both are measured running, not starting (skyroad-store's members run on V8, which optimizes its hot paths only after they have run a while).`,
       `Writes: ${sizes.warmupMs} ms unmeasured then ${sizes.writeMs} ms per concurrency level, a new key per put. Reads: ${sizes.warmupMs} ms unmeasured then ${sizes.readMs} ms on one key. Watch: ${sizes.watchers} watchers on one prefix over ${WATCH_CLIENTS} clients, ${sizes.watchRounds} puts; latency from just before the put to each watcher's event. Load, count, RSS and re-election: on a fresh cluster of each store, so both hold the same data.`,
       sizes.checkPerf
@@ -272,6 +280,8 @@ export const storeSuite: Suite = {
 /** One store's cluster, its clients and what was measured on it. */
 class StoreUnderTest {
   readonly measured: Measured = new Map();
+  /** How many times each measurement (by its `what`) has run on this store. */
+  private readonly runs = new Map<string, number>();
   cluster: StoreCluster | undefined;
   clients: Etcd3[] = [];
 
@@ -335,14 +345,28 @@ class StoreUnderTest {
 
   /** Runs one measurement and records its figures, or (skyroad-store) why there are none. */
   async measure(step: Step): Promise<void> {
-    this.ctx.log(`store ${this.label}: ${step.what}`);
+    const run = (this.runs.get(step.what) ?? 0) + 1;
+    this.runs.set(step.what, run);
+    this.ctx.log(`store ${this.label}: ${step.what}${run > 1 ? ` (run ${run})` : ''}`);
     try {
-      for (const [key, value] of await step.run(this)) this.measured.set(key, { value });
+      for (const [key, value] of await step.run(this, run)) this.record(key, value);
     } catch (error) {
       if (this.strict) throw error;
       const note = String(error).split('\n')[0].slice(0, 160);
       for (const key of step.keys) this.measured.set(key, { value: null, note });
     }
+  }
+
+  /** A run's value; with earlier runs of the same measurement, the mean of them all. */
+  private record(key: string, value: number | null): void {
+    const before = this.measured.get(key);
+    if (before?.value === null) return; // a run failed: the figure stays blank, with its reason
+    if (value === null) {
+      this.measured.set(key, { value: null, note: 'not measured in every run' });
+      return;
+    }
+    const runs = [...(before?.runs ?? []), value];
+    this.measured.set(key, { value: runs.reduce((sum, v) => sum + v, 0) / runs.length, runs });
   }
 }
 
@@ -352,13 +376,18 @@ interface Step {
   readonly keys: string[];
   /** Runs on fresh clusters (started for it, for both stores). */
   readonly fresh?: boolean;
-  run(subject: StoreUnderTest): Promise<Array<[string, number | null]>>;
+  /** Taken twice on each store, A B B A, and reported as the mean (see measureSideBySide). */
+  readonly twice?: boolean;
+  /** `run` counts this store's runs of the measurement from 1. */
+  run(subject: StoreUnderTest, run: number): Promise<Array<[string, number | null]>>;
 }
 
 /**
  * Runs each measurement on every store before the next one starts, etcd first on even
  * measurements and last on odd ones: on a shared machine whose speed drifts over minutes, the
- * two sides of a row are then taken under the same conditions. A skyroad-store cluster that
+ * two sides of a row are then taken under the same conditions. A measurement marked `twice`
+ * runs again in the reverse order right after (A B B A), so that a drift within it, which
+ * would favour whichever store went first, cancels out in the mean. A skyroad-store cluster that
  * cannot start is recorded in `failures` and left out from then on (a measurement that fails on
  * a running one is recorded by StoreUnderTest.measure).
  */
@@ -386,7 +415,8 @@ async function measureSideBySide(
   for (const [i, step] of steps.entries()) {
     if (step.fresh) await start('bench-store-load');
     const order = i % 2 === 0 ? live() : live().reverse();
-    for (const subject of order) await subject.measure(step);
+    const runs = step.twice ? [...order, ...[...order].reverse()] : order;
+    for (const subject of runs) await subject.measure(step);
   }
 }
 
@@ -396,9 +426,12 @@ function storeSteps(sizes: Sizes): Step[] {
   const steps: Step[] = WRITE_CONCURRENCIES.map((c) => ({
     what: `put, ${c} clients`,
     keys: [`write-${c}`, `write-${c}-p50`, `write-${c}-p99`],
-    async run({ clients }) {
+    twice: true,
+    async run({ clients }, run) {
       const put = (phase: string) => async (seq: number) => {
-        await clients[seq % Math.min(c, MAX_CONNECTIONS)].put(`bench/${phase}/${c}/${seq}`).value(value);
+        await clients[seq % Math.min(c, MAX_CONNECTIONS)]
+          .put(`bench/${phase}/${c}/${run}/${seq}`)
+          .value(value);
       };
       await closedLoop({ concurrency: c, durationMs: sizes.warmupMs, op: put('warmup') });
       const result = await closedLoop({ concurrency: c, durationMs: sizes.writeMs, op: put('write') });
@@ -417,6 +450,7 @@ function storeSteps(sizes: Sizes): Step[] {
     steps.push({
       what: `${serializable ? 'serializable' : 'linearizable'} get`,
       keys: [key],
+      twice: true,
       async run({ clients }) {
         await clients[0].put('bench/read').value(value);
         const get = async (seq: number) => {
