@@ -10,6 +10,11 @@ export function median(values: readonly number[]): number {
   return percentile(values, 50);
 }
 
+/** Arithmetic mean; NaN for an empty sample. */
+export function mean(values: readonly number[]): number {
+  return values.reduce((sum, v) => sum + v, 0) / values.length;
+}
+
 /** Milliseconds since an arbitrary origin, with sub-millisecond resolution. */
 export function nowMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;

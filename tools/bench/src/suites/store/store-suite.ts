@@ -13,7 +13,7 @@ import { assertMostlySucceeded, closedLoop } from '../../load';
 import { etcdctlBinary } from '../../machine';
 import { PushProbe } from '../../push-probe';
 import { row, unavailable, type Better, type ResultRow, type Side, type Target } from '../../result';
-import { median, nowMs, summarize } from '../../stats';
+import { mean, median, nowMs, summarize } from '../../stats';
 import type { Suite, SuiteContext, SuiteOutcome } from '../../suite';
 import { PASS_FAIL_UNIT } from '../../report';
 
@@ -75,10 +75,10 @@ const FULL: Sizes = {
 };
 
 /**
- * One metric as measured on one store: a value, or why there is none. A measurement taken
- * more than once (Step.twice) has the mean as its value and each run's value in `runs`.
+ * One metric as measured on one store: each run's value (one, or two for Step.twice; the
+ * figure is their mean), or why there is none.
  */
-type Measured = Map<string, { value: number | null; note?: string; runs?: number[] }>;
+type Measured = Map<string, { runs: number[] } | { failed: string }>;
 
 /**
  * Issue 10's store targets: throughput, p99 write latency and RSS at least as good as etcd's
@@ -243,11 +243,9 @@ export const storeSuite: Suite = {
       if (!subject) return unavailable(name, `${kind} not available`);
       // What was measured before a cluster failed to start stays.
       const m = subject.measured.get(key);
-      if (m?.value === null) return unavailable(name, m.note ?? 'failed');
+      if (m && 'failed' in m) return unavailable(name, m.failed);
       if (m)
-        return m.runs && m.runs.length > 1
-          ? { name, value: m.value, runs: m.runs }
-          : { name, value: m.value };
+        return m.runs.length > 1 ? { name, value: mean(m.runs), runs: m.runs } : { name, value: m.runs[0] };
       return unavailable(name, failures.has(kind) ? `${kind} failed` : 'not measured');
     };
     const wanted = (spec: MetricSpec): boolean => ctx.only === null || ctx.only.has(groupOf(spec.key));
@@ -353,20 +351,16 @@ class StoreUnderTest {
     } catch (error) {
       if (this.strict) throw error;
       const note = String(error).split('\n')[0].slice(0, 160);
-      for (const key of step.keys) this.measured.set(key, { value: null, note });
+      for (const key of step.keys) this.measured.set(key, { failed: note });
     }
   }
 
-  /** A run's value; with earlier runs of the same measurement, the mean of them all. */
+  /** A run's value, after those of earlier runs of the same measurement. */
   private record(key: string, value: number | null): void {
     const before = this.measured.get(key);
-    if (before?.value === null) return; // a run failed: the figure stays blank, with its reason
-    if (value === null) {
-      this.measured.set(key, { value: null, note: 'not measured in every run' });
-      return;
-    }
-    const runs = [...(before?.runs ?? []), value];
-    this.measured.set(key, { value: runs.reduce((sum, v) => sum + v, 0) / runs.length, runs });
+    if (before && 'failed' in before) return; // a run failed: the figure stays blank, with its reason
+    if (value === null) this.measured.set(key, { failed: before ? 'not measured in every run' : 'failed' });
+    else this.measured.set(key, { runs: [...(before?.runs ?? []), value] });
   }
 }
 
