@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: make sure the services the tests need are here, then lint, typecheck and test
+# `npm test`: make sure the services the tests need are here, then check formatting, lint, typecheck and test
 # every project through Nx, and print one summary line for the whole workspace.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -11,7 +11,9 @@ bash tools/ci/ensure-services.sh || exit 1
 
 rm -rf .test-results
 status=0
-echo "== lint and typecheck"
+echo "== format, lint and typecheck"
+# Prettier over the whole workspace (what `npm run format` writes), so formatting stays checked.
+npx prettier --check . || status=1
 npx nx run-many -t lint typecheck --output-style=stream --parallel=2 || status=1
 echo "== tests"
 # Integration tests start real clusters; one project at a time keeps the 2-core machine sane.

@@ -63,7 +63,9 @@ describe('the etcd3 client (grpc-js)', () => {
       const duplicate = client
         .if('lean/a', 'Value', '==', '1')
         .then(client.put('d').value('1'), client.put('d').value('2'));
-      expect(await errorMessage(duplicate.commit())).toContain('etcdserver: duplicate key given in txn request');
+      expect(await errorMessage(duplicate.commit())).toContain(
+        'etcdserver: duplicate key given in txn request',
+      );
       expect(
         await errorMessage(
           client
@@ -173,7 +175,9 @@ describe('auth through the lean path', () => {
         expect(await errorMessage(alice.put('team/a').value('2').exec())).toContain(
           'etcdserver: permission denied',
         );
-        expect(await errorMessage(alice.delete().key('team/a').exec())).toContain('etcdserver: permission denied');
+        expect(await errorMessage(alice.delete().key('team/a').exec())).toContain(
+          'etcdserver: permission denied',
+        );
       } finally {
         alice.close();
       }

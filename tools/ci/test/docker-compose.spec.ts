@@ -35,7 +35,10 @@ const helpCommands: Record<string, string[]> = {
 function flagsOf(target: string): Set<string> {
   let output: string;
   try {
-    output = execFileSync(process.execPath, helpCommands[target], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    output = execFileSync(process.execPath, helpCommands[target], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (error) {
     // Some CLIs print usage and exit non-zero; their output still lists the flags.
     const e = error as { stdout?: string; stderr?: string };
@@ -65,14 +68,18 @@ describe('docker/compose.yaml against the real apps', () => {
       const { entrypoint } = stage(service.build?.target as string);
       const script = entrypoint.find((part) => part.endsWith('.js') || part.includes('/bin/'));
       expect(script).toBeDefined();
-      const path = (script as string).startsWith('/app/') ? join(root, (script as string).slice(5)) : join(root, script as string);
+      const path = (script as string).startsWith('/app/')
+        ? join(root, (script as string).slice(5))
+        : join(root, script as string);
       expect({ script, exists: existsSync(path) }).toEqual({ script, exists: true });
     }
   });
 
   it.each(ourServices)('%s passes only flags its app accepts', (_name, service) => {
     const known = flagsOf(service.build?.target as string);
-    const used = (service.command ?? []).filter((arg) => arg.startsWith('--')).map((arg) => arg.split('=')[0]);
+    const used = (service.command ?? [])
+      .filter((arg) => arg.startsWith('--'))
+      .map((arg) => arg.split('=')[0]);
     expect(used.length).toBeGreaterThan(0);
     expect(used.filter((flag) => !known.has(flag))).toEqual([]);
   });
@@ -97,7 +104,9 @@ describe('docker/compose.yaml against the real apps', () => {
       const args = service.command ?? [];
       const value = (flag: string) => args[args.indexOf(flag) + 1];
       expect(value('--name')).toBe(name);
-      const cluster = value('--initial-cluster').split(',').map((m) => m.split('='));
+      const cluster = value('--initial-cluster')
+        .split(',')
+        .map((m) => m.split('='));
       // This member is in its own initial cluster with the peer URL it advertises, and every
       // member named there is a service with the same token.
       expect(cluster).toContainEqual([name, value('--initial-advertise-peer-urls')]);
@@ -105,7 +114,9 @@ describe('docker/compose.yaml against the real apps', () => {
         const peer = compose.services[member];
         expect(peer?.command).toBeDefined();
         const peerArgs = peer.command as string[];
-        expect(peerArgs[peerArgs.indexOf('--initial-cluster-token') + 1]).toBe(value('--initial-cluster-token'));
+        expect(peerArgs[peerArgs.indexOf('--initial-cluster-token') + 1]).toBe(
+          value('--initial-cluster-token'),
+        );
       }
     }
   });
@@ -117,7 +128,8 @@ describe('docker/compose.yaml against the real apps', () => {
       const args = service.command ?? [];
       for (const flag of ['--store-endpoints', '--standby-store-endpoints']) {
         const endpoints = args[args.indexOf(flag) + 1].split(',');
-        for (const endpoint of endpoints) expect(Object.keys(compose.services)).toContain(new URL(endpoint).hostname);
+        for (const endpoint of endpoints)
+          expect(Object.keys(compose.services)).toContain(new URL(endpoint).hostname);
       }
     }
   });

@@ -249,7 +249,11 @@ export function readWalMetadata(dir: string): Buffer | undefined {
   for (let offset = 0; offset < head.length;) {
     const result = decodeRecord(head, offset, crc);
     if (result.kind !== 'record') {
-      throw new WalCorruptError(first.file, offset, result.kind === 'corrupt' ? result.reason : 'header cut short');
+      throw new WalCorruptError(
+        first.file,
+        offset,
+        result.kind === 'corrupt' ? result.reason : 'header cut short',
+      );
     }
     if (result.record.type === RecordType.METADATA) return result.record.payload;
     if (result.record.type !== RecordType.CRC) break;
