@@ -176,3 +176,30 @@ export class HeartbeatSchedule {
     }
   }
 }
+
+/** How the catching up after the load ended (see settleBacklog). */
+export interface Settled {
+  /** How long it waited, ms. */
+  readonly waitedMs: number;
+  /** How late the most overdue heartbeat still was when it stopped waiting, ms (0: none). */
+  readonly behindMs: number;
+}
+
+/**
+ * Waits until no heartbeat of `schedule` is more than `toleranceMs` overdue, or `deadlineMs`
+ * has passed, polling every `pollMs`. Heartbeats that fell behind while registrations took
+ * the server's time are sent first, so that a measurement window after this sees the steady
+ * state; when the deadline comes first, `behindMs` says by how much it did not.
+ */
+export async function settleBacklog(
+  schedule: Pick<HeartbeatSchedule, 'overdueMs'>,
+  toleranceMs: number,
+  deadlineMs: number,
+  pollMs: number,
+): Promise<Settled> {
+  const start = nowMs();
+  while (schedule.overdueMs() > toleranceMs && nowMs() - start < deadlineMs)
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  const behind = schedule.overdueMs();
+  return { waitedMs: nowMs() - start, behindMs: behind > toleranceMs ? behind : 0 };
+}
