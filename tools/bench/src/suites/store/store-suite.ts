@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { Etcd3 } from 'etcd3';
 import { leaderIndex, rssBytes } from '../../cluster/member-status';
 import { stopAllProcesses } from '../../cluster/processes';
@@ -10,7 +9,7 @@ import {
   type StoreKind,
 } from '../../cluster/store-cluster';
 import { assertMostlySucceeded, closedLoop } from '../../load';
-import { etcdctlBinary } from '../../machine';
+import { checkPerf } from './check-perf';
 import { PushProbe } from '../../push-probe';
 import { row, unavailable, type Better, type ResultRow, type Side, type Target } from '../../result';
 import { mean, median, nowMs, summarize } from '../../stats';
@@ -30,7 +29,6 @@ const LOAD_CONCURRENCY = 16;
 const WATCH_CLIENTS = 10;
 const ELECTION_POLL_MS = 10;
 const ELECTION_TIMEOUT_MS = 30_000;
-const CHECK_PERF_TIMEOUT_MS = 180_000;
 
 interface Sizes {
   /**
@@ -350,7 +348,7 @@ class StoreUnderTest {
       for (const [key, value] of await step.run(this, run)) this.record(key, value);
     } catch (error) {
       if (this.strict) throw error;
-      const note = String(error).split('\n')[0].slice(0, 160);
+      const note = String(error).split('\n')[0].slice(0, 400);
       for (const key of step.keys) this.measured.set(key, { failed: note });
     }
   }
@@ -587,34 +585,6 @@ async function reelection(cluster: StoreCluster): Promise<number> {
     await new Promise((resolve) => setTimeout(resolve, ELECTION_POLL_MS));
   }
   throw new Error(`no new leader within ${ELECTION_TIMEOUT_MS} ms`);
-}
-
-/** Runs the real `etcdctl check perf` and reads its verdicts. */
-function checkPerf(endpoints: readonly string[], load: 's' | 'l'): Promise<Array<[string, number]>> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      etcdctlBinary(),
-      [`--endpoints=${endpoints.join(',')}`, 'check', 'perf', `--load=${load}`],
-      { env: { ...process.env, ETCDCTL_API: '3' }, timeout: CHECK_PERF_TIMEOUT_MS, maxBuffer: 16 * 2 ** 20 },
-      (error, stdout, stderr) => {
-        const out = `${stdout}\n${stderr}`;
-        const throughput = /Throughput (?:is|too low:) (\d+(?:\.\d+)?) writes\/s/.exec(out)?.[1];
-        const slowest = /Slowest request took (?:too long: )?(\d+(?:\.\d+)?)s/.exec(out)?.[1];
-        if (throughput === undefined || slowest === undefined) {
-          reject(
-            new Error(`etcdctl check perf gave no verdict: ${(error?.message ?? '') + out.slice(-400)}`),
-          );
-          return;
-        }
-        const pass = /^\s*PASS\s*$/m.test(out) ? 1 : 0;
-        resolve([
-          ['perf-throughput', Number(throughput)],
-          ['perf-slowest', Number(slowest) * 1000],
-          ['perf-pass', pass],
-        ]);
-      },
-    );
-  });
 }
 
 /** An error's first line and, for a process that died, the last line it printed. */
