@@ -172,11 +172,13 @@ async function runKeepalive(
     );
     const duringLoad = schedule.mark();
     const waited = (settled.waitedMs / 1000).toFixed(1);
+    const backlog =
+      settled.behindMs > 0
+        ? `renewals were still ${(settled.behindMs / 1000).toFixed(1)} s behind schedule ${waited} s after the load`
+        : undefined;
     log(
       `keepalive: ${sizes.instances} registered in ${load.seconds.toFixed(1)} s, ` +
-        (settled.behindMs > 0
-          ? `heartbeats still ${(settled.behindMs / 1000).toFixed(1)} s behind after ${waited} s; window`
-          : `heartbeats caught up in ${waited} s; window`),
+        `${backlog ?? `heartbeats caught up in ${waited} s`}; window`,
     );
     const windowStart = nowMs();
     await new Promise((resolve) => setTimeout(resolve, sizes.windowMs));
@@ -186,11 +188,7 @@ async function runKeepalive(
     const alive = await side.countAlive();
     const longestGapMs = schedule.longestGapMs();
     const problems: string[] = [];
-    if (settled.behindMs > 0)
-      problems.push(
-        `renewals were still ${(settled.behindMs / 1000).toFixed(1)} s behind schedule when the window began ` +
-          `(not caught up ${(settled.waitedMs / 1000).toFixed(0)} s after the load): the window's rate includes catching up`,
-      );
+    if (backlog) problems.push(`${backlog}, when the window began: the window's rate includes catching up`);
     for (const [phase, c] of [
       ['during the load', duringLoad],
       ['in the window', window],

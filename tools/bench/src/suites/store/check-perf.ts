@@ -34,7 +34,7 @@ export function checkPerf(endpoints: readonly string[], load: 's' | 'l'): Promis
  * One line saying why etcdctl stopped without a verdict: its exit, what it printed on stderr
  * (where it reports a failed request) and the end of its stdout, without the progress bar.
  */
-export function whyNoVerdict(
+function whyNoVerdict(
   error: (Error & { code?: unknown; signal?: unknown }) | null,
   stdout: string,
   stderr: string,

@@ -9,11 +9,11 @@ import {
   type StoreKind,
 } from '../../cluster/store-cluster';
 import { assertMostlySucceeded, closedLoop } from '../../load';
-import { checkPerf } from './check-perf';
 import { PushProbe } from '../../push-probe';
 import { row, unavailable, type Better, type ResultRow, type Side, type Target } from '../../result';
 import { mean, median, nowMs, summarize } from '../../stats';
 import type { Suite, SuiteContext, SuiteOutcome } from '../../suite';
+import { checkPerf } from './check-perf';
 import { PASS_FAIL_UNIT } from '../../report';
 
 const MEMBERS = 3;
