@@ -1,9 +1,16 @@
 /*
  * decodeStoredIndexEntry (restart, compaction) must read the same key and state as the full
- * decoder, for binary keys (bytes >= 0x80 as latin1), empty values, leases and tombstones.
+ * decoder, for binary keys (bytes >= 0x80 as latin1), empty values, leases and tombstones; and
+ * a tombstone written from the key's latin1 name must be the bytes the general encoder writes.
  */
 import { keyString } from '../src/bytes';
-import { decodeStoredIndexEntry, decodeStoredKeyValue, encodeStoredKeyValue } from '../src/mvcc/kv-codec';
+import {
+  decodeStoredIndexEntry,
+  decodeStoredKeyValue,
+  encodeStoredKeyValue,
+  encodeStoredTombstone,
+  storedKey,
+} from '../src/mvcc/kv-codec';
 import { prng } from './support/engine';
 
 describe('decodeStoredIndexEntry', () => {
@@ -35,6 +42,22 @@ describe('decodeStoredIndexEntry', () => {
           lease: full.kv.lease,
         });
       }
+    }
+  });
+
+  it('writes a tombstone from a latin1 name as encodeStoredKeyValue does, its key a view of the bytes', () => {
+    const r = prng(12);
+    for (let n = 0; n < 200; n++) {
+      const key = Buffer.from(Array.from({ length: r.int(300) }, () => r.int(256)));
+      const rev = 1 + r.int(2 ** 31) * 1000;
+      const stored = encodeStoredTombstone(keyString(key), rev);
+      const general = encodeStoredKeyValue(
+        { key, value: Buffer.alloc(0), createRevision: 0, modRevision: rev, version: 0, lease: 0n },
+        true,
+      );
+      expect(stored.equals(general)).toBe(true);
+      expect(storedKey(stored).equals(key)).toBe(true);
+      expect(storedKey(stored).buffer).toBe(stored.buffer);
     }
   });
 });

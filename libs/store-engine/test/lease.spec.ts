@@ -56,6 +56,31 @@ describe('Lessor', () => {
     expect(() => t.engine.lessor.timeToLive(1n)).toThrow(ERR_LEASE_NOT_FOUND);
   });
 
+  it('detaches deleted and overwritten keys from their leases, with or without the previous kvs', () => {
+    grant(1n, 10);
+    grant(2n, 10);
+    for (const k of ['k1', 'k2', 'k3', 'k4', 'k5'])
+      t.ok({ kind: 'put', put: { key: b(k), value: b('v'), lease: 1n } });
+    t.ok({ kind: 'deleteRange', deleteRange: { key: b('k1') } });
+    const res = t.ok({ kind: 'deleteRange', deleteRange: { key: b('k2'), rangeEnd: b('k4'), prevKv: true } });
+    expect(
+      res.kind === 'deleteRange' &&
+        res.deleteRange.prevKvs.map((kv) => [str(kv.key), str(kv.value), kv.lease]),
+    ).toEqual([
+      ['k2', 'v', 1n],
+      ['k3', 'v', 1n],
+    ]);
+    // Overwrites move a key to another lease, or off leases, without reading the old value.
+    t.ok({ kind: 'put', put: { key: b('k4'), value: b('w'), lease: 2n } });
+    t.ok({ kind: 'put', put: { key: b('k5'), value: b('w') } });
+    expect(t.engine.lessor.timeToLive(1n, true).keys.map(str)).toEqual([]);
+    expect(t.engine.lessor.timeToLive(2n, true).keys.map(str)).toEqual(['k4']);
+    const before = t.engine.store.currentRevision;
+    t.ok({ kind: 'leaseRevoke', leaseRevoke: { id: 2n } });
+    expect(t.engine.range({ key: b('k'), rangeEnd: b('l') }).kvs.map((kv) => str(kv.key))).toEqual(['k5']);
+    expect(t.engine.store.currentRevision).toBe(before + 1);
+  });
+
   it('expires leases only on the primary, as revoke requests, retried after a while', () => {
     grant(1n, 10);
     t.clock.advance(60_000);
@@ -144,6 +169,51 @@ describe('Lessor', () => {
     expect(t.engine.lessor.timeToLive(5n, true).keys.map(str)).toEqual(['a']);
     t.ok({ kind: 'leaseRevoke', leaseRevoke: { id: 5n } });
     expect(t.engine.range({ key: b('a') }).kvs).toEqual([]);
+  });
+
+  it("keeps every lease's keys equal to a model's under random puts, deletes, revokes and restarts", async () => {
+    const rnd = prng(Number(process.env.SEED ?? 6061));
+    const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const model = new Map<string, bigint>(); // live key -> its lease (0n: none)
+    const live = new Set<bigint>();
+    let nextId = 1n;
+    for (let step = 0; step < 400; step++) {
+      const roll = rnd.next();
+      if (roll < 0.1 || live.size === 0) {
+        grant(nextId, 60);
+        live.add(nextId++);
+      } else if (roll < 0.55) {
+        const key = rnd.pick(keys);
+        const lease = rnd.next() < 0.3 ? 0n : rnd.pick([...live]);
+        t.ok({ kind: 'put', put: { key: b(key), value: b(`v${step}`), lease, prevKv: rnd.next() < 0.5 } });
+        model.set(key, lease);
+      } else if (roll < 0.8) {
+        const [from, to] = [rnd.pick(keys), rnd.pick(keys)].sort();
+        const rangeEnd = rnd.next() < 0.5 ? undefined : b(`${to}\0`);
+        t.ok({ kind: 'deleteRange', deleteRange: { key: b(from), rangeEnd, prevKv: rnd.next() < 0.5 } });
+        for (const key of [...model.keys()])
+          if (key === from || (rangeEnd && key > from && key <= to)) model.delete(key);
+      } else if (roll < 0.93) {
+        const id = rnd.pick([...live]);
+        t.ok({ kind: 'leaseRevoke', leaseRevoke: { id } });
+        live.delete(id);
+        for (const [key, lease] of [...model]) if (lease === id) model.delete(key);
+      } else {
+        await t.reopen();
+      }
+      const stored = t.engine
+        .range({ key: b('a'), rangeEnd: b('z') })
+        .kvs.map((kv) => [str(kv.key), kv.lease]);
+      expect({ step, stored }).toEqual({ step, stored: [...model].sort() });
+      for (const id of live) {
+        const want = [...model].filter(([, lease]) => lease === id).map(([key]) => key);
+        expect({ step, id, keys: t.engine.lessor.timeToLive(id, true).keys.map(str) }).toEqual({
+          step,
+          id,
+          keys: want.sort(),
+        });
+      }
+    }
   });
 
   it('reports exactly the expired leases among many renewed and revoked at random', () => {

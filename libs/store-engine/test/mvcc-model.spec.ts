@@ -168,25 +168,39 @@ describe('MVCC against a reference model', () => {
         if (roll < 0.3) {
           const k = key();
           const value = `v${step}`;
-          t.ok({ kind: 'put', put: { key: k, value: Buffer.from(value) } });
+          const prevKv = rnd.next() < 0.5;
+          const res = t.ok({ kind: 'put', put: { key: k, value: Buffer.from(value), prevKv } });
+          const before = model.history[model.rev].get(k.toString('latin1'));
           model.write((w, rev, mark) => {
             Model.put(w, rev, k.toString('latin1'), value);
             mark();
           });
+          const got = res.kind === 'put' ? res.put.prevKv : undefined;
+          expect({ step, prevKv: got && toModel(got) }).toEqual({
+            step,
+            prevKv: prevKv ? before : undefined,
+          });
         } else if (roll < 0.4) {
           const iv = interval();
-          const res = t.ok({ kind: 'deleteRange', deleteRange: { ...iv, prevKv: true } });
-          let deleted = 0;
+          const prevKv = rnd.next() < 0.5;
+          const res = t.ok({ kind: 'deleteRange', deleteRange: { ...iv, prevKv } });
+          const victims: ModelKv[] = [];
           model.write((w, _rev, mark) => {
-            for (const k of [...w.keys()]) {
+            for (const [k, kv] of [...w]) {
               if (inInterval(k, iv.key, iv.rangeEnd)) {
                 w.delete(k);
-                deleted++;
+                victims.push(kv);
                 mark();
               }
             }
           });
-          expect(res.kind === 'deleteRange' && res.deleteRange.deleted).toBe(deleted);
+          victims.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+          const got = res.kind === 'deleteRange' ? res.deleteRange : undefined;
+          expect({ step, deleted: got?.deleted, prevKvs: got?.prevKvs.map(toModel) }).toEqual({
+            step,
+            deleted: victims.length,
+            prevKvs: prevKv ? victims : [],
+          });
         } else if (roll < 0.6) {
           // A txn: compares on random keys, branches with puts and deletes of distinct keys, and reads.
           const compare: Compare[] = Array.from({ length: 1 + rnd.int(2) }, () => {

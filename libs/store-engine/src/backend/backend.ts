@@ -85,8 +85,15 @@ class PendingWrites {
   /** The open transaction succeeded: its changes join the committed ones. */
   keepStaged(): void {
     for (const [bucket, changes] of this.staged) {
-      let committed = this.committed.get(bucket);
-      if (!committed) this.committed.set(bucket, (committed = new Map()));
+      const committed = this.committed.get(bucket);
+      if (!committed?.size) {
+        // Nothing pending in the bucket (as after every LMDB commit): the staged map becomes
+        // the pending one as it is, which spares a large transaction a second map of its keys.
+        for (const [key, value] of changes) this.bytes += key.length + (value?.length ?? 0);
+        this.size += changes.size;
+        this.committed.set(bucket, changes);
+        continue;
+      }
       for (const [key, value] of changes) {
         const before = committed.get(key);
         if (before === undefined) {
@@ -168,6 +175,11 @@ export class Bucket {
   /** Both are copied: callers may reuse their buffers once this returns, as LMDB allows. */
   put(key: Uint8Array, value: Uint8Array): void {
     this.backend.write(() => this.backend.pending.stage(this.name, asKey(key), Buffer.from(value)));
+  }
+
+  /** The value is kept, not copied: for a buffer made for this put that no one changes afterwards. */
+  putOwned(key: Uint8Array, value: Buffer): void {
+    this.backend.write(() => this.backend.pending.stage(this.name, asKey(key), value));
   }
 
   delete(key: Uint8Array): void {

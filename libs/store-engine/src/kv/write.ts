@@ -54,11 +54,11 @@ export function executePut(txn: WriteTxn, req: PutRequest): PutResponse {
     if (req.ignoreValue) value = current.value;
     if (req.ignoreLease) lease = current.lease;
   }
-  const prev = txn.put(req.key, value, lease);
+  const prev = txn.put(req.key, value, lease, req.prevKv ?? false);
   return { header: { revision: txn.revision }, ...(req.prevKv && prev ? { prevKv: prev } : {}) };
 }
 
 export function executeDeleteRange(txn: WriteTxn, req: DeleteRangeRequest): DeleteRangeResponse {
-  const deleted = txn.deleteRange(keyInterval(req.key, req.rangeEnd));
-  return { header: { revision: txn.revision }, deleted: deleted.length, prevKvs: req.prevKv ? deleted : [] };
+  const { deleted, prevKvs } = txn.deleteRange(keyInterval(req.key, req.rangeEnd), req.prevKv ?? false);
+  return { header: { revision: txn.revision }, deleted, prevKvs };
 }

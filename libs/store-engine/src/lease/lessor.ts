@@ -63,6 +63,11 @@ const LEASE_RECORD_BYTES = 16;
 
 export class Lessor {
   private readonly leaseMap = new Map<bigint, Lease>();
+  /**
+   * The lease each attached key is on (etcd's itemMap), so a write that replaces or deletes a
+   * key learns its lease without reading the key's stored revision.
+   */
+  private readonly leaseByKey = new Map<string, bigint>();
   /** Leases by expiry, on the primary only. */
   private readonly expiries = new ExpiryQueue();
   private rangeDeleter: (() => RangeDeleter) | undefined;
@@ -229,12 +234,20 @@ export class Lessor {
 
   // ---- LeaseAttachments, called by the store ----
 
-  attach(id: bigint, key: Buffer): void {
-    this.leaseMap.get(id)?.keys.add(key.toString('latin1'));
+  attach(id: bigint, key: string): void {
+    const lease = this.leaseMap.get(id);
+    if (!lease) return;
+    lease.keys.add(key);
+    this.leaseByKey.set(key, id);
   }
 
-  detach(id: bigint, key: Buffer): void {
-    this.leaseMap.get(id)?.keys.delete(key.toString('latin1'));
+  detach(id: bigint, key: string): void {
+    this.leaseMap.get(id)?.keys.delete(key);
+    if (this.leaseByKey.get(key) === id) this.leaseByKey.delete(key);
+  }
+
+  leaseOf(key: string): bigint {
+    return this.leaseByKey.get(key) ?? NO_LEASE;
   }
 
   /** Starts (or restarts) the lease's clock and queues it by its expiry. */

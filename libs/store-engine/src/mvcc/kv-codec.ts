@@ -27,6 +27,30 @@ export function encodeStoredKeyValue(kv: KeyValue, tombstone: boolean): Buffer {
   return out;
 }
 
+/**
+ * A tombstone's stored bytes (empty value; creation, version and lease 0), written straight from
+ * the key's latin1 name as the index holds it: a large delete makes one buffer per key, not two.
+ * `storedKey` reads the key back as a view into them.
+ */
+export function encodeStoredTombstone(name: string, modRevision: number): Buffer {
+  // Every byte is written below.
+  const out = Buffer.allocUnsafe(FIXED_BYTES + name.length);
+  let at = out.writeUInt8(TOMBSTONE_FLAG, 0);
+  at = out.writeUInt32BE(name.length, at);
+  at += out.write(name, at, 'latin1');
+  at = out.writeUInt32BE(0, at);
+  at = out.writeDoubleBE(0, at);
+  at = out.writeDoubleBE(modRevision, at);
+  at = out.writeDoubleBE(0, at);
+  out.writeBigInt64BE(0n, at);
+  return out;
+}
+
+/** The key inside stored bytes, as a view of them (not a copy). */
+export function storedKey(stored: Buffer): Buffer {
+  return stored.subarray(5, 5 + stored.readUInt32BE(1));
+}
+
 export function decodeStoredKeyValue(bytes: Uint8Array): StoredKeyValue {
   const buf = asBuffer(bytes);
   const tombstone = (buf.readUInt8(0) & TOMBSTONE_FLAG) !== 0;
