@@ -277,6 +277,39 @@ describe('TreeIndex (packed) against the KeyIndex-per-key index', () => {
     expect(index.packedCount).toBe(2);
   });
 
+  it('keeps a key put once and then deleted packed with its tombstone, until compaction or a new put', () => {
+    const index = new TreeIndex();
+    index.put('a', { main: 1, sub: 0 });
+    index.put('b', { main: 1, sub: 1 });
+    index.put('c', { main: 1, sub: 2 });
+    index.tombstone('a', { main: 2, sub: 0 });
+    index.tombstone('c', { main: 2, sub: 1 });
+    expect([index.packedCount, index.packedDeletedCount]).toEqual([1, 2]);
+    expect(index.get('a', 1)).toEqual({
+      modified: { main: 1, sub: 0 },
+      created: { main: 1, sub: 0 },
+      version: 1,
+    });
+    expect(index.get('a', 2)).toBeUndefined();
+    expect(index.count({ kind: 'range', start: '', end: undefined }, 2)).toBe(1);
+    expect(index.hasRevision('a', { main: 2, sub: 0 })).toBe(true);
+    expect(() => index.tombstone('a', { main: 3, sub: 0 })).toThrow('tombstone on deleted key');
+    index.put('c', { main: 3, sub: 0 }); // a new generation: c has more history now
+    expect([index.packedCount, index.packedDeletedCount]).toEqual([1, 1]);
+    expect(index.get('c', 3)).toEqual({
+      modified: { main: 3, sub: 0 },
+      created: { main: 3, sub: 0 },
+      version: 1,
+    });
+    expect(index.get('c', 1)?.version).toBe(1);
+    index.compact(1); // before the tombstones: nothing leaves
+    expect([index.size, index.packedDeletedCount]).toEqual([3, 1]);
+    index.compact(2);
+    expect([index.size, index.packedCount, index.packedDeletedCount]).toEqual([2, 2, 0]);
+    expect(index.aliveAt('a', 2)).toBe(false);
+    expect(index.hasRevision('a', { main: 1, sub: 0 })).toBe(false);
+  });
+
   it('keeps keys in byte order whatever order they arrive in, through table growth', () => {
     const index = new TreeIndex();
     const r = prng(7);

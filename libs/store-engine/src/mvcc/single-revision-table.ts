@@ -7,42 +7,57 @@
  * is the difference between ~430 MB and ~30 MB per member.
  *
  * A slot holds the revision (main, sub), the generation's creation revision (main, sub) and the
- * key's version. Slots are reused through a free list; the caller owns the slot numbers.
+ * key's version. A table made `withTombstone` holds the same for a key put once and then
+ * deleted, plus the tombstone's revision (main, sub): what a large delete leaves until the next
+ * compaction. Slots are reused through a free list; the caller owns the slot numbers.
  */
 
 const INITIAL_SLOTS = 1024;
-/** Per slot in `numbers`: modified main, created main, version (doubles: they may pass 2^32). */
-const NUMBER_STRIDE = 3;
-/** Per slot in `subs`: modified sub, created sub (changes within one transaction: < 2^32). */
-const SUB_STRIDE = 2;
 
 export class SingleRevisionTable {
-  private numbers = new Float64Array(INITIAL_SLOTS * NUMBER_STRIDE);
-  private subs = new Uint32Array(INITIAL_SLOTS * SUB_STRIDE);
+  /** Per slot in `numbers`: modified main, created main, version (doubles: they may pass 2^32), tombstone main. */
+  private readonly numberStride: number;
+  /** Per slot in `subs`: modified sub, created sub (changes within one transaction: < 2^32), tombstone sub. */
+  private readonly subStride: number;
+  private numbers: Float64Array;
+  private subs: Uint32Array;
   private capacity = INITIAL_SLOTS;
   private used = 0;
   private readonly free: number[] = [];
 
-  /** Stores a key's single revision; returns its slot. */
+  constructor(withTombstone = false) {
+    this.numberStride = withTombstone ? 4 : 3;
+    this.subStride = withTombstone ? 3 : 2;
+    this.numbers = new Float64Array(INITIAL_SLOTS * this.numberStride);
+    this.subs = new Uint32Array(INITIAL_SLOTS * this.subStride);
+  }
+
+  /** Stores a key's single revision (and, in a table made `withTombstone`, its tombstone's); returns its slot. */
   allocate(
     modMain: number,
     modSub: number,
     createdMain: number,
     createdSub: number,
     version: number,
+    tombMain = 0,
+    tombSub = 0,
   ): number {
     let slot = this.free.pop();
     if (slot === undefined) {
       if (this.used === this.capacity) this.grow();
       slot = this.used++;
     }
-    const n = slot * NUMBER_STRIDE;
+    const n = slot * this.numberStride;
     this.numbers[n] = modMain;
     this.numbers[n + 1] = createdMain;
     this.numbers[n + 2] = version;
-    const s = slot * SUB_STRIDE;
+    const s = slot * this.subStride;
     this.subs[s] = modSub;
     this.subs[s + 1] = createdSub;
+    if (this.numberStride === 4) {
+      this.numbers[n + 3] = tombMain;
+      this.subs[s + 2] = tombSub;
+    }
     return slot;
   }
 
@@ -51,23 +66,32 @@ export class SingleRevisionTable {
   }
 
   modMain(slot: number): number {
-    return this.numbers[slot * NUMBER_STRIDE];
+    return this.numbers[slot * this.numberStride];
   }
 
   modSub(slot: number): number {
-    return this.subs[slot * SUB_STRIDE];
+    return this.subs[slot * this.subStride];
   }
 
   createdMain(slot: number): number {
-    return this.numbers[slot * NUMBER_STRIDE + 1];
+    return this.numbers[slot * this.numberStride + 1];
   }
 
   createdSub(slot: number): number {
-    return this.subs[slot * SUB_STRIDE + 1];
+    return this.subs[slot * this.subStride + 1];
   }
 
   version(slot: number): number {
-    return this.numbers[slot * NUMBER_STRIDE + 2];
+    return this.numbers[slot * this.numberStride + 2];
+  }
+
+  /** The tombstone's main revision (a table made `withTombstone`). */
+  tombMain(slot: number): number {
+    return this.numbers[slot * this.numberStride + 3];
+  }
+
+  tombSub(slot: number): number {
+    return this.subs[slot * this.subStride + 2];
   }
 
   /** Slots in use (allocated and not released). */
@@ -78,9 +102,9 @@ export class SingleRevisionTable {
   private grow(): void {
     // x1.5 rather than x2: at a million keys the slack is 16 MB instead of 32 MB.
     const capacity = Math.ceil(this.capacity * 1.5);
-    const numbers = new Float64Array(capacity * NUMBER_STRIDE);
+    const numbers = new Float64Array(capacity * this.numberStride);
     numbers.set(this.numbers);
-    const subs = new Uint32Array(capacity * SUB_STRIDE);
+    const subs = new Uint32Array(capacity * this.subStride);
     subs.set(this.subs);
     this.numbers = numbers;
     this.subs = subs;

@@ -9,17 +9,26 @@
  * Memory is what shapes this: most keys, most of the time, are alive with a single revision in
  * the index (put once, or compacted). Those are held packed in a SingleRevisionTable, the entry
  * beside the key being the table slot (a small integer, no object); only a key with more history
- * (a second put, a delete) gets a KeyIndex, and goes back to packed form when compaction leaves
- * it one revision again. No Map either: with the sorted blocks it would only duplicate the keys'
- * order at ~50 bytes per key.
+ * (a second put) gets a KeyIndex, and goes back to packed form when compaction leaves it one
+ * revision again. A key put once and then deleted is packed too, with its tombstone, in a
+ * second table (a negative entry): deleting a prefix of 100,000 such keys would otherwise make
+ * 100,000 KeyIndexes of two generations each, about 800,000 objects for the collector, which
+ * compaction drops soon after. No Map either: with the sorted blocks it would only duplicate
+ * the keys' order at ~50 bytes per key.
  */
 import type { KeyInterval } from '../bytes';
 import { KeyIndex, type KeyAtRevision } from './key-index';
 import type { Revision } from './revision';
 import { SingleRevisionTable } from './single-revision-table';
 
-/** A key's history: a SingleRevisionTable slot, or a KeyIndex when it has more than one revision. */
+/**
+ * A key's history: a slot of the live table (>= 0: one live revision), a slot of the deleted
+ * table (< 0, slot -1 - entry: one revision, then its tombstone), or a KeyIndex for any other.
+ */
 type Entry = number | KeyIndex;
+
+/** Marks, during compact(), a packed deleted key that compaction drops. */
+const DROPPED = new KeyIndex('');
 
 /** A block splits in two when it grows past this; splicing within it is a short move. */
 export const MAX_BLOCK_KEYS = 1024;
@@ -43,6 +52,8 @@ export class TreeIndex {
   private firsts: string[] = [];
   private keyCount = 0;
   private readonly table = new SingleRevisionTable();
+  /** Keys put once and then deleted: their revision and their tombstone's. */
+  private readonly deleted = new SingleRevisionTable(true);
 
   /** `maxBlockKeys` is for tests (small blocks split often). */
   constructor(private readonly maxBlockKeys = MAX_BLOCK_KEYS) {}
@@ -53,11 +64,12 @@ export class TreeIndex {
 
   /** The key's state at main revision `atRev`, or undefined when it did not exist then. */
   get(key: string, atRev: number): KeyAtRevision | undefined {
-    const e = this.entryOf(key);
+    let e = this.entryOf(key);
     if (e === undefined) return undefined;
     if (typeof e !== 'number') return e.get(atRev);
-    const t = this.table;
-    if (t.modMain(e) > atRev) return undefined;
+    if (!this.entryAliveAt(e, atRev)) return undefined;
+    const t = e >= 0 ? this.table : this.deleted;
+    if (e < 0) e = -1 - e;
     return {
       modified: { main: t.modMain(e), sub: t.modSub(e) },
       created: { main: t.createdMain(e), sub: t.createdSub(e) },
@@ -75,7 +87,13 @@ export class TreeIndex {
     const e = this.entryOf(key);
     if (e === undefined) return false;
     if (typeof e !== 'number') return e.hasRevision(rev);
-    return this.table.modMain(e) === rev.main && this.table.modSub(e) === rev.sub;
+    if (e >= 0) return this.table.modMain(e) === rev.main && this.table.modSub(e) === rev.sub;
+    const d = this.deleted;
+    const slot = -1 - e;
+    return (
+      (d.modMain(slot) === rev.main && d.modSub(slot) === rev.sub) ||
+      (d.tombMain(slot) === rev.main && d.tombSub(slot) === rev.sub)
+    );
   }
 
   put(key: string, rev: Revision): void {
@@ -100,7 +118,27 @@ export class TreeIndex {
     const b = this.blockFor(key);
     const i = b < 0 ? -1 : lowerBound(this.blocks[b].keys, key);
     if (b < 0 || this.blocks[b].keys[i] !== key) throw new Error(`mvcc: tombstone on unknown key`);
-    this.historyAt(this.blocks[b], i).tombstone(rev);
+    const block = this.blocks[b];
+    const e = block.entries[i];
+    const t = this.table;
+    if (typeof e === 'number' && e >= 0 && isAfter(rev, t.modMain(e), t.modSub(e))) {
+      // Put once, now deleted: stays packed, with its tombstone.
+      const slot = this.deleted.allocate(
+        t.modMain(e),
+        t.modSub(e),
+        t.createdMain(e),
+        t.createdSub(e),
+        t.version(e),
+        rev.main,
+        rev.sub,
+      );
+      t.release(e);
+      block.entries[i] = -1 - slot;
+      return;
+    }
+    if (typeof e === 'number' && e < 0) throw new Error(`mvcc: tombstone on deleted key ${key}`);
+    // More history (or a caller bug, which KeyIndex reports).
+    this.historyAt(block, i).tombstone(rev);
   }
 
   /** Keys in the interval alive at `atRev`: a loop over the blocks, no object per key. */
@@ -111,7 +149,7 @@ export class TreeIndex {
     this.walk(interval, (entries, from, to) => {
       for (let i = from; i < to; i++) {
         const e = entries[i];
-        if (typeof e === 'number' ? table.modMain(e) <= atRev : e.aliveAt(atRev)) n++;
+        if (typeof e === 'number' && e >= 0 ? table.modMain(e) <= atRev : this.entryAliveAt(e, atRev)) n++;
       }
       return true;
     });
@@ -131,10 +169,14 @@ export class TreeIndex {
         const e = entries[i];
         let main: number;
         let sub: number;
-        if (typeof e === 'number') {
+        if (typeof e === 'number' && e >= 0) {
           main = table.modMain(e);
           if (main > atRev) continue;
           sub = table.modSub(e);
+        } else if (typeof e === 'number') {
+          if (!this.entryAliveAt(e, atRev)) continue;
+          main = this.deleted.modMain(-1 - e);
+          sub = this.deleted.modSub(-1 - e);
         } else {
           const at = e.get(atRev);
           if (!at) continue;
@@ -149,8 +191,9 @@ export class TreeIndex {
 
   /**
    * Drops every key's history before `atRev` (KeyIndex.compact): keys left with nothing leave
-   * the index, keys left with one revision go back to packed form. A packed key has nothing to
-   * drop: its one revision is what a read at atRev sees.
+   * the index, keys left with one revision go back to packed form. A packed live key has nothing
+   * to drop: its one revision is what a read at atRev sees. A packed deleted key leaves when its
+   * tombstone is at or before atRev, and is kept whole otherwise.
    */
   compact(atRev: number): void {
     let removed = 0;
@@ -158,7 +201,14 @@ export class TreeIndex {
       const entries = block.entries;
       for (let i = 0; i < entries.length; i++) {
         const e = entries[i];
-        if (typeof e === 'number') continue;
+        if (typeof e === 'number') {
+          if (e < 0 && this.deleted.tombMain(-1 - e) <= atRev) {
+            this.deleted.release(-1 - e);
+            entries[i] = DROPPED;
+            removed++;
+          }
+          continue;
+        }
         e.compact(atRev);
         if (e.isEmpty) {
           removed++;
@@ -191,9 +241,14 @@ export class TreeIndex {
     this.keyCount -= removed;
   }
 
-  /** How many keys are held packed (for tests and diagnostics). */
+  /** How many live keys are held packed (for tests and diagnostics). */
   get packedCount(): number {
     return this.table.size;
+  }
+
+  /** How many deleted keys are held packed with their tombstone (for tests and diagnostics). */
+  get packedDeletedCount(): number {
+    return this.deleted.size;
   }
 
   /** How many blocks hold the keys (for tests and diagnostics). */
@@ -205,6 +260,20 @@ export class TreeIndex {
   private historyAt(block: Block, i: number): KeyIndex {
     const e = block.entries[i];
     if (typeof e !== 'number') return e;
+    if (e < 0) {
+      const d = this.deleted;
+      const slot = -1 - e;
+      const ki = KeyIndex.single(
+        block.keys[i],
+        { main: d.modMain(slot), sub: d.modSub(slot) },
+        { main: d.createdMain(slot), sub: d.createdSub(slot) },
+        d.version(slot),
+      );
+      ki.tombstone({ main: d.tombMain(slot), sub: d.tombSub(slot) });
+      d.release(slot);
+      block.entries[i] = ki;
+      return ki;
+    }
     const t = this.table;
     const ki = KeyIndex.single(
       block.keys[i],
@@ -228,7 +297,9 @@ export class TreeIndex {
   }
 
   private entryAliveAt(e: Entry, atRev: number): boolean {
-    return typeof e === 'number' ? this.table.modMain(e) <= atRev : e.aliveAt(atRev);
+    if (typeof e !== 'number') return e.aliveAt(atRev);
+    if (e >= 0) return this.table.modMain(e) <= atRev;
+    return this.deleted.modMain(-1 - e) <= atRev && atRev < this.deleted.tombMain(-1 - e);
   }
 
   /** The key's entry, or undefined when the index does not hold the key. */
@@ -331,4 +402,9 @@ function upperBound(keys: readonly string[], key: string): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** Whether `rev` comes after the revision (main, sub). */
+function isAfter(rev: Revision, main: number, sub: number): boolean {
+  return rev.main > main || (rev.main === main && rev.sub > sub);
 }
