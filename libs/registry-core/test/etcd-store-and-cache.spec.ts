@@ -1,5 +1,6 @@
 import { etcdctl, startEtcdCluster, useProcessSet, waitFor } from '@skyroad/testkit';
 import { EtcdRegistryStore, KeySpaceCache, LeaseNotFoundError, type KeyEvent } from '../src';
+import { KEEPALIVE_STREAMS } from '../src/store/lease-keeper';
 
 describe('EtcdRegistryStore and KeySpaceCache on real etcd', () => {
   const processes = useProcessSet();
@@ -64,13 +65,24 @@ describe('EtcdRegistryStore and KeySpaceCache on real etcd', () => {
     );
   });
 
-  it('renews many leases at once over one stream, each answer going to its own request', async () => {
+  it('renews many leases at once over a few streams, each answer going to its own request', async () => {
     const live = await Promise.all([10, 20, 30, 40, 50].map((ttl) => store.grantLease(ttl)));
     const gone = await store.grantLease(60);
     await store.revokeLease(gone);
     const requests = Array.from({ length: 60 }, (_, i) => (i % 6 === 5 ? gone : live[i % 6]));
     const answers = await Promise.all(requests.map((lease) => store.keepAliveOnce(lease)));
     expect(answers).toEqual(requests.map((_, i) => (i % 6 === 5 ? undefined : [10, 20, 30, 40, 50][i % 6])));
+    // etcd serves one stream's renewals one at a time: they are spread over KEEPALIVE_STREAMS
+    // streams, each opened once (etcd's own count of LeaseKeepAlive streams, every member).
+    let opened = 0;
+    for (const endpoint of endpoints) {
+      const metrics = await (await fetch(`${endpoint}/metrics`)).text();
+      const line = metrics
+        .split('\n')
+        .find((l) => l.startsWith('grpc_server_started_total{') && l.includes('"LeaseKeepAlive"'));
+      opened += Number(line?.split(' ').pop() ?? 0);
+    }
+    expect(opened).toBe(KEEPALIVE_STREAMS);
   });
 
   it('mirrors the key space, follows every change, and serves changes after a revision from its backlog', async () => {

@@ -17,37 +17,68 @@ interface Pending {
 }
 
 /**
- * Renews leases over one long-lived LeaseKeepAlive stream instead of opening a stream per
- * heartbeat. etcd answers a stream's requests in order (a lease that is gone answers TTL 0),
- * so answers are matched to requests first-in, first-out. Any stream error or a late answer
- * fails every pending renewal and the next renewal opens a fresh stream.
+ * Long-lived LeaseKeepAlive streams the renewals are spread over, in turn. etcd serves one
+ * stream's requests one after another, and on the leader each renewal first waits until every
+ * committed entry is applied: while registrations were pouring in, one stream renewed ~47
+ * leases/s (1.3 s each, measured through this registry on etcd 3.4 with 40,000 instances),
+ * where 100,000 instances with a 300 s TTL need 1,000/s.
+ */
+export const KEEPALIVE_STREAMS = 8;
+
+/**
+ * Renews leases over a few long-lived LeaseKeepAlive streams (KEEPALIVE_STREAMS) instead of
+ * opening a stream per heartbeat. A renewal is idempotent, so one that failed with its stream
+ * (say, the member it was connected to died) is tried again on a stream opened afresh.
  */
 export class LeaseKeeper {
-  private stream: Promise<KeepAliveStream> | undefined;
-  private readonly pending: Pending[] = [];
+  private readonly channels: KeepAliveChannel[];
+  private next = 0;
   private closed = false;
 
-  constructor(
-    private readonly client: Etcd3,
-    private readonly timeoutMs: number,
-  ) {}
+  constructor(client: Etcd3, timeoutMs: number, streams = KEEPALIVE_STREAMS) {
+    this.channels = Array.from({ length: streams }, () => new KeepAliveChannel(client, timeoutMs));
+  }
 
   /**
    * Renews `leaseId` once; its remaining TTL in seconds, or undefined when the lease is gone.
-   * A renewal is idempotent, so one that failed with its stream (say, the member it was
-   * connected to died) is tried again on a fresh stream.
+   * A retry stays on its channel: the failure closed that channel's stream, so the retry opens
+   * a fresh one (to a member the client picks again), where another channel may still hold a
+   * stream to the member that just failed.
    */
   async keepAliveOnce(leaseId: string): Promise<number | undefined> {
+    const channel = this.channels[this.next];
+    this.next = (this.next + 1) % this.channels.length;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.keepAliveOnStream(leaseId);
+        return await channel.keepAlive(leaseId);
       } catch (error) {
         if (attempt >= KEEPALIVE_ATTEMPTS || this.closed) throw error;
       }
     }
   }
 
-  private async keepAliveOnStream(leaseId: string): Promise<number | undefined> {
+  close(): void {
+    this.closed = true;
+    for (const channel of this.channels) channel.close();
+  }
+}
+
+/**
+ * One LeaseKeepAlive stream, opened on first use. etcd answers a stream's requests in order (a
+ * lease that is gone answers TTL 0), so answers are matched to requests first-in, first-out.
+ * Any stream error or a late answer fails every pending renewal on it, and the next renewal
+ * opens a fresh stream.
+ */
+class KeepAliveChannel {
+  private stream: Promise<KeepAliveStream> | undefined;
+  private readonly pending: Pending[] = [];
+
+  constructor(
+    private readonly client: Etcd3,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async keepAlive(leaseId: string): Promise<number | undefined> {
     const stream = await this.open();
     return new Promise((resolve, reject) => {
       const entry: Pending = {
@@ -106,7 +137,6 @@ export class LeaseKeeper {
   }
 
   close(): void {
-    this.closed = true;
     const stream = this.stream;
     this.stream = undefined;
     void stream?.then((s) => s.end()).catch(() => undefined);
